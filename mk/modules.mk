@@ -1,8 +1,11 @@
 # Out-of-tree build of drivers/ for one Debian kernel.  Kbuild builds in the
 # source directory, so each kernel gets its own copy of drivers/ under
 # build/<release>/ and 6.1 and 6.12 objects never mix.
+# On a real dom0: make modules KVER=$(uname -r) KDIR=/lib/modules/$(uname -r)/build
+ifeq ($(origin KVER),undefined)
 KVER := $(shell tests/harness/kver.sh $(KERNEL))
-KDIR := /usr/src/linux-headers-$(KVER)
+endif
+KDIR ?= /usr/src/linux-headers-$(KVER)
 MOD_BUILD := $(BUILD)/$(KVER)/drivers
 
 .PHONY: modules modules-all
