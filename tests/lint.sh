@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Style gate for the kernel sources, as TAP: checkpatch.pl --no-tree on every
+# kernel C file and header, then a sparse build (C=2) against each kernel.
+# usage: lint.sh CHECKPATCH_DIR KERNEL...
+set -u
+scripts=${1:?usage: lint.sh CHECKPATCH_DIR KERNEL...}
+shift
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+n=0 fail=0
+tap() {	# tap ok|not-ok name [detail-file]
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		fail=1
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -n 40
+	fi
+}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+files=$(git ls-files 'drivers/*.c' 'drivers/*.h' 'tests/vm/domu/*.c' 'tests/vm/domu/*.h')
+for f in $files; do
+	if perl "$scripts/checkpatch.pl" --no-tree --quiet --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" >"$out" 2>&1; then
+		tap ok "checkpatch $f"
+	else
+		tap not-ok "checkpatch $f" "$out"
+	fi
+done
+for k in "$@"; do
+	if ! make --no-print-directory modules KERNEL="$k" C=2 >"$out" 2>&1; then
+		tap not-ok "modules build for $k" "$out"
+		continue
+	fi
+	tap ok "modules build for $k"
+	if grep -E '^(/|drivers/|[a-z_]+/)[^ ]*:[0-9]+:[0-9]+: (warning|error):' "$out" |
+		grep -v '^/usr/src/' >"$out.s"; [ -s "$out.s" ]; then
+		tap not-ok "sparse clean for $k" "$out.s"
+	else
+		tap ok "sparse clean for $k"
+	fi
+	rm -f "$out.s"
+done
+echo "1..$n"
+exit $fail
