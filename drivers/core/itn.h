@@ -78,9 +78,10 @@ struct itn_sub {
 /*
  * Subscribe [start, start + length) of @mm.  Takes a reference on @mm (the
  * mm_struct, not its address space) until itn_sub_remove().  May sleep.
- * itn_sub_insert() takes the mmap lock itself (only if the mm has no
- * registry yet); itn_sub_insert_locked() is for callers already holding it
- * for write, such as a driver's mmap handler.
+ * itn_sub_insert() takes the mmap lock for write itself (our back end
+ * always, the kernel back end only if the mm has no notifier yet);
+ * itn_sub_insert_locked() is for callers already holding it for write,
+ * such as a driver's mmap handler.
  *
  * Returns 0, -EINVAL for an empty or wrapping range, -ENOMEM, or the error
  * of the base notifier registration.
@@ -142,6 +143,15 @@ static inline unsigned long itn_sub_last(const struct itn_sub *sub)
 {
 	return sub->kern.interval_tree.last;
 }
+
+/* Internal to range_fault.c: let hmm_range_fault() poll our notifier. */
+static inline void itn_hmm_bind(struct hmm_range *range, struct itn_sub *sub,
+				struct mmu_interval_notifier *anchor,
+				unsigned long seq)
+{
+	range->notifier = &sub->kern;
+	range->notifier_seq = seq;
+}
 #else
 /*
  * Called by the invalidate callback, under the client lock, with the
@@ -180,6 +190,22 @@ static inline unsigned long itn_sub_start(const struct itn_sub *sub)
 static inline unsigned long itn_sub_last(const struct itn_sub *sub)
 {
 	return sub->interval_tree.last;
+}
+
+/*
+ * Internal to range_fault.c.  hmm_range_fault() polls an
+ * mmu_interval_notifier between page-table walks; ours is not one, so it
+ * gets an anchor that never changes, and the itn_read_retry() under the
+ * driver lock stays the check that counts.
+ */
+static inline void itn_hmm_bind(struct hmm_range *range, struct itn_sub *sub,
+				struct mmu_interval_notifier *anchor,
+				unsigned long seq)
+{
+	anchor->mm = sub->mm;
+	anchor->invalidate_seq = 0;
+	range->notifier = anchor;
+	range->notifier_seq = 0;
 }
 #endif
 

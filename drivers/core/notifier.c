@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itn: the per-mm registry of interval subscriptions.
+ *
+ * Every client subscription of one mm hangs in one interval tree, behind
+ * one base mmu_notifier registration shared by all clients and counted by
+ * mmu_notifier_get()/mmu_notifier_put().  The base registration is in fact
+ * a pair: start_mn carries invalidate_range_start and release, end_mn
+ * carries invalidate_range_end.  The mm calls invalidate_range_end on every
+ * notifier that has one when any start fails, and warns if the failing
+ * notifier itself has an end; splitting the two keeps a non-blockable
+ * refusal (-EAGAIN) balanced and silent.
+ */
+#include "itn.h"
+
+/*
+ * The collision-retry lock
+ * ------------------------
+ * reg->invalidate_seq is the lock word, reg->lock (a spinlock, never held
+ * across a callback) guards it with active_invalidate_ranges, the tree and
+ * the deferred list.  The registry is in one of three states:
+ *
+ *   idle             seq even, active == 0.  Inserts and removes change the
+ *                    tree at once; itn_read_begin() never waits.
+ *   partly excluded  seq even, active > 0.  Invalidations run, but none hit
+ *                    the tree when it started.  The tree is not being
+ *                    walked, so removes still apply at once; an insert may
+ *                    fall inside a running range we know nothing about, so
+ *                    it makes seq odd and waits on the deferred list.
+ *   fully excluded   seq odd.  At least one running invalidation hit the
+ *                    tree.  The tree is frozen for its walkers: inserts and
+ *                    removes go on the deferred list, and a reader of a
+ *                    subscription that is being invalidated sleeps.
+ *
+ * Operations on the sequence, all under reg->lock:
+ *
+ *   inv_start   active++; seq |= 1 if the range hits the tree; the callbacks
+ *               get cur_seq = seq and store it with itn_set_seq().
+ *   inv_end     active--; when it reaches 0 with seq odd, seq++ (even and
+ *               never seen before), apply the deferred list, wake readers.
+ *   read_begin  s = sub->invalidate_seq; if s == seq the sub is being
+ *               invalidated right now (s is odd): sleep until seq moves.
+ *   read_retry  sub->invalidate_seq != s, under the client lock.
+ *   insert      idle: sub seq = seq - 1, which no future seq equals;
+ *               otherwise seq |= 1, sub seq = seq: readers wait for the end.
+ *
+ * Nested and parallel invalidate_range_start/end pairs only move `active';
+ * the sequence advances once, when the last of them ends.
+ *
+ * The race, with the reader being a client's fault path:
+ *
+ *   reader                              writer (the mm)
+ *   ----------------------------------  --------------------------------
+ *   s = itn_read_begin(sub)
+ *                                       inv_start: seq |= 1, now S (odd)
+ *                                       invalidate(sub, range, S):
+ *                                         lock(client)
+ *                                         itn_set_seq(sub, S)
+ *                                         unmap from device
+ *                                         unlock(client)
+ *   fault the pages (maybe stale)       change the page tables
+ *   lock(client)
+ *   itn_read_retry(sub, s): S != s,
+ *     unlock(client), start over
+ *   itn_read_begin(sub) sleeps, seq==S
+ *                                       inv_end: seq = S + 1, wake_up_all
+ *   s = S; fault again; lock(client)
+ *   itn_read_retry(sub, S) false:
+ *     program the device
+ *   unlock(client)
+ *
+ * Had the reader taken the client lock before the callback did, it would
+ * have programmed the device with pages still valid, and the callback would
+ * then have torn them down under the same lock.  Either way no device
+ * mapping outlives the page tables it was built from.
+ *
+ * Who may sleep: itn_sub_insert*(), itn_sub_remove() and itn_read_begin()
+ * sleep and must not be called with a lock the callbacks take.  Callbacks
+ * may sleep only if mmu_notifier_range_blockable(range).
+ */
+
+struct itn_registry {
+	struct mmu_notifier start_mn;
+	struct mmu_notifier end_mn;
+	/* Base notifiers of this registry not yet freed by SRCU. */
+	atomic_t nr_base;
+	spinlock_t lock;
+	unsigned long invalidate_seq;
+	unsigned long active_invalidate_ranges;
+	struct rb_root_cached itree;
+	wait_queue_head_t wq;
+	struct hlist_head deferred_list;
+};
+
+/*
+ * Serialises the get and put of the two base notifiers, so that an mm never
+ * sees start_mn of one registry paired with end_mn of another.  Taken after
+ * the mmap lock.
+ */
+static DEFINE_MUTEX(itn_reg_mutex);
+static struct itn_registry *itn_reg_pending;
+
+static struct itn_registry *start_to_reg(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct itn_registry, start_mn);
+}
+
+static struct itn_registry *end_to_reg(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct itn_registry, end_mn);
+}
+
+static bool itn_is_invalidating(struct itn_registry *reg)
+{
+	lockdep_assert_held(&reg->lock);
+	return reg->invalidate_seq & 1;
+}
+
+static struct itn_sub *
+itn_inv_start_range(struct itn_registry *reg,
+		    const struct mmu_notifier_range *range,
+		    unsigned long *cur_seq)
+{
+	struct interval_tree_node *node;
+	struct itn_sub *first = NULL;
+
+	spin_lock(&reg->lock);
+	reg->active_invalidate_ranges++;
+	node = interval_tree_iter_first(&reg->itree, range->start,
+					range->end - 1);
+	if (node) {
+		reg->invalidate_seq |= 1;
+		first = container_of(node, struct itn_sub, interval_tree);
+	}
+	*cur_seq = reg->invalidate_seq;
+	spin_unlock(&reg->lock);
+	return first;
+}
+
+/* Lockless: the tree cannot change while the sequence is odd. */
+static struct itn_sub *itn_inv_next(struct itn_sub *sub,
+				    const struct mmu_notifier_range *range)
+{
+	struct interval_tree_node *node;
+
+	node = interval_tree_iter_next(&sub->interval_tree, range->start,
+				       range->end - 1);
+	if (!node)
+		return NULL;
+	return container_of(node, struct itn_sub, interval_tree);
+}
+
+static void itn_apply_deferred(struct itn_registry *reg)
+{
+	struct itn_sub *sub;
+	struct hlist_node *next;
+
+	lockdep_assert_held(&reg->lock);
+	hlist_for_each_entry_safe(sub, next, &reg->deferred_list,
+				  deferred_item) {
+		if (RB_EMPTY_NODE(&sub->interval_tree.rb))
+			interval_tree_insert(&sub->interval_tree, &reg->itree);
+		else
+			interval_tree_remove(&sub->interval_tree, &reg->itree);
+		hlist_del(&sub->deferred_item);
+	}
+}
+
+static void itn_inv_end(struct itn_registry *reg)
+{
+	spin_lock(&reg->lock);
+	if (--reg->active_invalidate_ranges || !itn_is_invalidating(reg)) {
+		spin_unlock(&reg->lock);
+		return;
+	}
+	reg->invalidate_seq++;
+	itn_apply_deferred(reg);
+	spin_unlock(&reg->lock);
+
+	wake_up_all(&reg->wq);
+}
+
+static int itn_invalidate_range_start(struct mmu_notifier *mn,
+				      const struct mmu_notifier_range *range)
+{
+	struct itn_registry *reg = start_to_reg(mn);
+	bool blockable = mmu_notifier_range_blockable(range);
+	unsigned long cur_seq;
+	struct itn_sub *sub;
+
+	for (sub = itn_inv_start_range(reg, range, &cur_seq); sub;
+	     sub = itn_inv_next(sub, range)) {
+		if (sub->ops->invalidate(sub, range, cur_seq))
+			continue;
+		/* Only a non-blockable range may be refused. */
+		if (WARN_ON_ONCE(blockable))
+			continue;
+		/*
+		 * The mm gives up on this range and calls every end, ours
+		 * included (end_mn), so the sequence stays balanced.
+		 */
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static void itn_invalidate_range_end(struct mmu_notifier *mn,
+				     const struct mmu_notifier_range *range)
+{
+	itn_inv_end(end_to_reg(mn));
+}
+
+/*
+ * The mm is being torn down: every live subscription gets one RELEASE
+ * event, blockable, over the whole address space.  The tree stays; the
+ * subscriptions are removed later by their owners.
+ */
+static void itn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct itn_registry *reg = start_to_reg(mn);
+	struct mmu_notifier_range range = {
+		.mm = mm,
+		.start = 0,
+		.end = ULONG_MAX,
+		.flags = 0,
+		.event = MMU_NOTIFY_RELEASE,
+	};
+	unsigned long cur_seq;
+	struct itn_sub *sub;
+
+	for (sub = itn_inv_start_range(reg, &range, &cur_seq); sub;
+	     sub = itn_inv_next(sub, &range))
+		WARN_ON_ONCE(!sub->ops->invalidate(sub, &range, cur_seq));
+	itn_inv_end(reg);
+}
+
+static struct mmu_notifier *itn_alloc_start(struct mm_struct *mm)
+{
+	struct itn_registry *reg;
+
+	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
+	if (!reg)
+		return ERR_PTR(-ENOMEM);
+	atomic_set(&reg->nr_base, 1);
+	spin_lock_init(&reg->lock);
+	/* Any even start will do; 2 keeps seq - 1 away from zero. */
+	reg->invalidate_seq = 2;
+	reg->itree = RB_ROOT_CACHED;
+	init_waitqueue_head(&reg->wq);
+	INIT_HLIST_HEAD(&reg->deferred_list);
+	return &reg->start_mn;
+}
+
+static struct mmu_notifier *itn_alloc_end(struct mm_struct *mm)
+{
+	struct itn_registry *reg = itn_reg_pending;
+
+	lockdep_assert_held(&itn_reg_mutex);
+	if (!reg)
+		return ERR_PTR(-EINVAL);
+	atomic_inc(&reg->nr_base);
+	return &reg->end_mn;
+}
+
+static void itn_reg_put_base(struct itn_registry *reg)
+{
+	if (atomic_dec_and_test(&reg->nr_base))
+		kfree(reg);
+}
+
+static void itn_free_start(struct mmu_notifier *mn)
+{
+	itn_reg_put_base(start_to_reg(mn));
+}
+
+static void itn_free_end(struct mmu_notifier *mn)
+{
+	itn_reg_put_base(end_to_reg(mn));
+}
+
+static const struct mmu_notifier_ops itn_start_ops = {
+	.release = itn_release,
+	.invalidate_range_start = itn_invalidate_range_start,
+	.alloc_notifier = itn_alloc_start,
+	.free_notifier = itn_free_start,
+};
+
+static const struct mmu_notifier_ops itn_end_ops = {
+	.invalidate_range_end = itn_invalidate_range_end,
+	.alloc_notifier = itn_alloc_end,
+	.free_notifier = itn_free_end,
+};
+
+/* Find or create the registry of @mm and take one reference on it. */
+static struct itn_registry *itn_reg_get(struct mm_struct *mm)
+{
+	struct mmu_notifier *start, *end;
+	struct itn_registry *reg;
+
+	mmap_assert_write_locked(mm);
+	mutex_lock(&itn_reg_mutex);
+	start = mmu_notifier_get_locked(&itn_start_ops, mm);
+	if (IS_ERR(start)) {
+		reg = ERR_CAST(start);
+		goto out;
+	}
+	reg = start_to_reg(start);
+	itn_reg_pending = reg;
+	end = mmu_notifier_get_locked(&itn_end_ops, mm);
+	itn_reg_pending = NULL;
+	if (IS_ERR(end) || WARN_ON_ONCE(end != &reg->end_mn)) {
+		if (!IS_ERR(end))
+			mmu_notifier_put(end);
+		mmu_notifier_put(start);
+		reg = IS_ERR(end) ? ERR_CAST(end) : ERR_PTR(-EBUSY);
+	}
+out:
+	mutex_unlock(&itn_reg_mutex);
+	return reg;
+}
+
+static void itn_reg_put(struct itn_registry *reg)
+{
+	mutex_lock(&itn_reg_mutex);
+	mmu_notifier_put(&reg->end_mn);
+	mmu_notifier_put(&reg->start_mn);
+	mutex_unlock(&itn_reg_mutex);
+}
+
+static void itn_sub_add(struct itn_registry *reg, struct itn_sub *sub)
+{
+	spin_lock(&reg->lock);
+	if (reg->active_invalidate_ranges) {
+		/*
+		 * A running invalidation may cover the new range without our
+		 * knowing which: make readers of the new sub wait for it.
+		 */
+		reg->invalidate_seq |= 1;
+		hlist_add_head(&sub->deferred_item, &reg->deferred_list);
+		sub->invalidate_seq = reg->invalidate_seq;
+	} else {
+		sub->invalidate_seq = reg->invalidate_seq - 1;
+		interval_tree_insert(&sub->interval_tree, &reg->itree);
+	}
+	spin_unlock(&reg->lock);
+}
+
+/**
+ * itn_sub_insert_locked - subscribe a range, mmap lock held for write
+ * @sub: the subscription, embedded in the caller's object
+ * @mm: the mm to watch; gets an mmgrab() until itn_sub_remove()
+ * @start: first address
+ * @length: size in bytes, not zero
+ * @ops: the callbacks
+ *
+ * Context: may sleep; the caller holds mmap_write_lock(@mm).
+ * Return: 0, -EINVAL for bad arguments, or an allocation error.
+ */
+int itn_sub_insert_locked(struct itn_sub *sub, struct mm_struct *mm,
+			  unsigned long start, unsigned long length,
+			  const struct itn_sub_ops *ops)
+{
+	struct itn_registry *reg;
+	unsigned long last;
+
+	might_sleep();
+	if (!sub || !mm || !ops || !ops->invalidate || !length ||
+	    check_add_overflow(start, length - 1, &last))
+		return -EINVAL;
+	mmap_assert_write_locked(mm);
+
+	reg = itn_reg_get(mm);
+	if (IS_ERR(reg))
+		return PTR_ERR(reg);
+
+	sub->reg = reg;
+	sub->mm = mm;
+	sub->ops = ops;
+	sub->interval_tree.start = start;
+	sub->interval_tree.last = last;
+	RB_CLEAR_NODE(&sub->interval_tree.rb);
+	INIT_HLIST_NODE(&sub->deferred_item);
+	mmgrab(mm);
+	itn_sub_add(reg, sub);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(itn_sub_insert_locked);
+
+/**
+ * itn_sub_insert - subscribe a range
+ * @sub: the subscription, embedded in the caller's object
+ * @mm: the mm to watch
+ * @start: first address
+ * @length: size in bytes, not zero
+ * @ops: the callbacks
+ *
+ * As itn_sub_insert_locked(), but takes the mmap write lock itself.
+ *
+ * Context: may sleep; the caller must not hold the mmap lock.
+ */
+int itn_sub_insert(struct itn_sub *sub, struct mm_struct *mm,
+		   unsigned long start, unsigned long length,
+		   const struct itn_sub_ops *ops)
+{
+	int ret;
+
+	might_sleep();
+	if (!mm)
+		return -EINVAL;
+	mmap_write_lock(mm);
+	ret = itn_sub_insert_locked(sub, mm, start, length, ops);
+	mmap_write_unlock(mm);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(itn_sub_insert);
+
+/**
+ * itn_sub_remove - unsubscribe, waiting out any callback on @sub
+ * @sub: a subscription made by itn_sub_insert*()
+ *
+ * Context: may sleep; not from @sub's own callback.  May be called with the
+ * mmap lock held, and after the mm has been torn down.
+ */
+void itn_sub_remove(struct itn_sub *sub)
+{
+	struct itn_registry *reg = sub->reg;
+	struct mm_struct *mm = sub->mm;
+	unsigned long wait_seq = 0;
+
+	might_sleep();
+	spin_lock(&reg->lock);
+	if (itn_is_invalidating(reg)) {
+		if (RB_EMPTY_NODE(&sub->interval_tree.rb)) {
+			/* Its insert is still deferred: nothing can call it. */
+			hlist_del(&sub->deferred_item);
+		} else {
+			hlist_add_head(&sub->deferred_item,
+				       &reg->deferred_list);
+			wait_seq = reg->invalidate_seq;
+		}
+	} else {
+		interval_tree_remove(&sub->interval_tree, &reg->itree);
+	}
+	spin_unlock(&reg->lock);
+
+	/* The invalidation that may be calling @sub ends when seq moves. */
+	if (wait_seq)
+		wait_event(reg->wq, READ_ONCE(reg->invalidate_seq) != wait_seq);
+
+	itn_reg_put(reg);
+	mmdrop(mm);
+}
+EXPORT_SYMBOL_GPL(itn_sub_remove);
+
+/**
+ * itn_read_begin - start a read side critical section of @sub
+ * @sub: the subscription
+ *
+ * Context: may sleep, while an invalidation of @sub runs; the caller must
+ * not hold the lock its invalidate callback takes.
+ * Return: the sequence to check with itn_read_retry().
+ */
+unsigned long itn_read_begin(struct itn_sub *sub)
+{
+	struct itn_registry *reg = sub->reg;
+	unsigned long seq;
+	bool busy;
+
+	might_sleep();
+	/*
+	 * Both sequences are read under the lock: inv_end moves reg's and
+	 * the callbacks move sub's, and only a consistent pair says whether
+	 * @sub is inside the running invalidation.
+	 */
+	spin_lock(&reg->lock);
+	seq = sub->invalidate_seq;
+	busy = seq == reg->invalidate_seq;
+	spin_unlock(&reg->lock);
+
+	if (busy)
+		wait_event(reg->wq, READ_ONCE(reg->invalidate_seq) != seq);
+	return seq;
+}
+EXPORT_SYMBOL_GPL(itn_read_begin);
+
+/**
+ * itn_synchronize - wait until no base-notifier callback of the core runs
+ *
+ * Context: may sleep.  For a client's module exit, after its last remove.
+ */
+void itn_synchronize(void)
+{
+	mmu_notifier_synchronize();
+}
+EXPORT_SYMBOL_GPL(itn_synchronize);
+
+const char *itn_backend_name(void)
+{
+	return "itn";
+}
+EXPORT_SYMBOL_GPL(itn_backend_name);

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * itn_range_fault(): the HMM driver recipe, written once for every client.
+ * The order of the steps is the whole point; see the diagram in itn.h and
+ * the race in notifier.c.
+ */
+#include "itn.h"
+
+static int itn_fault_chunk(struct itn_fault *fault,
+			   const struct itn_fault_chunk *chunk)
+{
+	struct itn_sub *sub = fault->sub;
+	struct mm_struct *mm = sub->mm;
+	struct mmu_interval_notifier anchor;
+	struct hmm_range range = {
+		.start = chunk->start,
+		.end = chunk->end,
+		.hmm_pfns = chunk->hmm_pfns,
+		.default_flags = fault->default_flags,
+		.pfn_flags_mask = fault->pfn_flags_mask,
+		.dev_private_owner = fault->dev_private_owner,
+	};
+	unsigned int tries = 0;
+	unsigned long seq;
+	int ret;
+
+	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		seq = itn_read_begin(sub);
+		itn_hmm_bind(&range, sub, &anchor, seq);
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		if (ret && ret != -EBUSY)
+			return ret;
+
+		if (!ret) {
+			mutex_lock(fault->driver_lock);
+			if (!itn_read_retry(sub, seq)) {
+				ret = fault->commit(fault, chunk);
+				mutex_unlock(fault->driver_lock);
+				return ret;
+			}
+			mutex_unlock(fault->driver_lock);
+		}
+
+		if (tries++ >= fault->max_retries)
+			return -EBUSY;
+		fault->retries++;
+	}
+}
+
+static bool itn_fault_valid(const struct itn_fault *fault)
+{
+	const struct itn_sub *sub = fault->sub;
+
+	if (!sub || !fault->commit || !fault->driver_lock ||
+	    !fault->hmm_pfns || !fault->chunk_pages)
+		return false;
+	if (fault->start >= fault->end || !PAGE_ALIGNED(fault->start) ||
+	    !PAGE_ALIGNED(fault->end))
+		return false;
+	/* The retry check only covers what the subscription covers. */
+	return fault->start >= itn_sub_start(sub) &&
+	       fault->end - 1 <= itn_sub_last(sub);
+}
+
+/**
+ * itn_range_fault - fault a range and hand it to the device, race free
+ * @fault: what to fault, where to put the pfns and how to commit them
+ *
+ * Context: may sleep.  The caller holds mmget() on the subscription's mm
+ * and neither the mmap lock nor @fault->driver_lock.
+ * Return: 0, -EINVAL for a malformed @fault, -EBUSY when a chunk ran out of
+ * retries, -EINTR on a fatal signal, an hmm_range_fault() error, or the
+ * commit callback's error.
+ */
+int itn_range_fault(struct itn_fault *fault)
+{
+	struct itn_fault_chunk chunk;
+	unsigned long addr, left;
+	int ret;
+
+	might_sleep();
+	if (!fault || !itn_fault_valid(fault))
+		return -EINVAL;
+
+	fault->retries = 0;
+	for (addr = fault->start; addr < fault->end; addr = chunk.end) {
+		left = (fault->end - addr) >> PAGE_SHIFT;
+		chunk.start = addr;
+		if (fault->chunk_pages < left)
+			chunk.end = addr + (fault->chunk_pages << PAGE_SHIFT);
+		else
+			chunk.end = fault->end;
+		chunk.hmm_pfns = fault->hmm_pfns;
+		ret = itn_fault_chunk(fault, &chunk);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(itn_range_fault);
