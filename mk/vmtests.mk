@@ -25,7 +25,7 @@ TESTDOM_LDLIBS := -lxenstore
 # dom0 programs: name -> extra libraries.
 VT_DOM0_PROGS := stock-map stock-vchan stock-qdisk
 VT_LIBS_stock-map := -lxengnttab
-VT_LIBS_stock-vchan := -lxenvchan -lxenctrl
+VT_LIBS_stock-vchan := -lxenvchan
 VT_LIBS_stock-qdisk :=
 # domU programs.
 VT_DOMU_PROGS := vchan-peer domu-qdisk
@@ -35,7 +35,7 @@ VT_LIBS_domu-qdisk :=
 VT_DOMU_KO = $(VT_DOMU)/lib/modules/gntmap-domu/grantshare.ko
 VT_DOM0_BINS = $(addprefix $(VT_DOM0)/opt/gntmap/bin/,$(VT_DOM0_PROGS))
 VT_DOMU_BINS = $(addprefix $(VT_DOMU)/opt/gntmap/bin/,$(VT_DOMU_PROGS))
-VT_DOMU_HOOKS = $(patsubst $(VT_SRC)/domu/hooks/%,$(VT_DOMU)/etc/gntmap-domu.d/%,\
+VT_DOMU_HOOKS = $(patsubst $(VT_SRC)/domu/hooks/%,$(VT_DOMU)/etc/gntmap/domu.d/%,\
 	$(wildcard $(VT_SRC)/domu/hooks/*))
 
 VM_DOM0_DEPS += $(VT_DOM0_BINS)
@@ -65,7 +65,7 @@ $(VT_DOMU_KO): $(VT_SRC)/domu/grantshare.c $(VT_SRC)/domu/Kbuild \
 	@mkdir -p $(dir $@)
 	cp $(VT_KBUILD)/domu/grantshare.ko $@
 
-$(VT_DOMU)/etc/gntmap-domu.d/%: $(VT_SRC)/domu/hooks/%
+$(VT_DOMU)/etc/gntmap/domu.d/%: $(VT_SRC)/domu/hooks/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
@@ -94,3 +94,7 @@ $(VT_DOM0)/opt/gntmap/bin/%: $(VT_OBJ)/%
 $(VT_DOMU)/opt/gntmap/bin/%: $(VT_OBJ)/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# Keep the programs in $(VT_OBJ) between runs: make would delete them as
+# intermediates of the installed copies.
+.SECONDARY: $(addprefix $(VT_OBJ)/,$(VT_DOM0_PROGS) $(VT_DOMU_PROGS))

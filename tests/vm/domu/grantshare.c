@@ -399,6 +399,8 @@ static int __init gs_init(void)
 	if (!err)
 		err = xenbus_printf(XBT_NIL, GS_DIR, "max", "%u", max_pages);
 	if (!err)
+		err = xenbus_write(XBT_NIL, GS_DIR, "orphans", "0");
+	if (!err)
 		err = register_xenbus_watch(&gs_watch);
 	if (err)
 		goto fail;

@@ -15,17 +15,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "testdom_pattern.h"
+
 struct testdom;
 
-/* Find a running domain by xl name and wait until its sharer is ready. */
+/*
+ * Find a domain by xl name and wait up to @timeout_ms until it exists and
+ * its sharer is ready.  NULL with errno set (ENOENT: no such domain, ETIMEDOUT:
+ * the sharer never said ready) on failure.  One testdom drives a domain at a
+ * time: commands are numbered, not locked.
+ */
 struct testdom *testdom_open(const char *name, int timeout_ms);
+
+/*
+ * Just the domid of domain @name, waiting up to @timeout_ms for it to
+ * appear: for tests that talk to the domU without the sharer.  0 or -errno
+ * (ENOENT when it never appeared).
+ */
+int testdom_lookup(const char *name, int timeout_ms, uint32_t *domid);
 void testdom_close(struct testdom *td);
 uint32_t testdom_domid(const struct testdom *td);
 
 /*
  * Ask the domU to grant @npages fresh pages to dom0, read-only or writable,
  * each filled with testdom_pattern(seed, i, ...).  Refs go to @refs.
- * Replaces any earlier share (which must have been ended).  0 or -errno.
+ * Replaces any earlier share: end it first (testdom_end_all() == 0), or its
+ * pages still in use become orphans.  0 or -errno (E2BIG: more than
+ * testdom_max_pages(); ENOMEM/ENOSPC: the domU ran out of memory or refs).
  */
 int testdom_share(struct testdom *td, unsigned int npages, bool writable,
 		  uint32_t seed, uint32_t *refs);
@@ -46,16 +62,21 @@ int testdom_verify(struct testdom *td, uint32_t seed);
  */
 int testdom_end_all(struct testdom *td);
 
-/* The byte at @off of page @page of a share made with @seed. */
-static inline uint8_t testdom_pattern(uint32_t seed, unsigned int page,
-				      unsigned int off)
-{
-	uint32_t x = seed * 2654435761u ^ (page << 12 | off);
+/*
+ * Like testdom_end_all(), but calls it again every few milliseconds until it
+ * returns 0 or @timeout_ms passes (an unmap that the kernel defers, e.g. to
+ * the exit of a process, needs a moment).  Returns the last count or -errno.
+ */
+int testdom_end_all_wait(struct testdom *td, int timeout_ms);
 
-	x ^= x >> 15;
-	x *= 2246822519u;
-	x ^= x >> 13;
-	return (uint8_t)x;
-}
+/*
+ * Pages of earlier shares that the domU still could not end (they were
+ * replaced by a new share while mapped), or -errno.  The domU retries them
+ * at every command; a clean test run ends with 0.
+ */
+int testdom_orphans(struct testdom *td);
+
+/* The largest share the domU accepts (its max_pages), or -errno. */
+int testdom_max_pages(struct testdom *td);
 
 #endif /* TESTDOM_H */

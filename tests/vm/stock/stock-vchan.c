@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stock-vchan: a byte stream both ways between dom0 and the test domU
+ * through libxenvchan, whose dom0 end maps the domU's ring grants through
+ * /dev/xen/gntdev.  The domU end is vchan-peer (protocol in vchan-proto.h).
+ * Prints TAP.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxenvchan.h>
+#include <xenstore.h>
+
+#include "tap.h"
+#include "testdom.h"
+#include "vchan-proto.h"
+
+#define CHUNK 65536
+
+static int read_full(struct libxenvchan *c, void *buf, size_t len)
+{
+	size_t got = 0;
+	int n;
+
+	while (got < len) {
+		n = libxenvchan_read(c, (char *)buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+static int write_full(struct libxenvchan *c, const void *buf, size_t len)
+{
+	size_t put = 0;
+	int n;
+
+	while (put < len) {
+		n = libxenvchan_write(c, (const char *)buf + put, len - put);
+		if (n <= 0)
+			return -1;
+		put += n;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for the peer's ready node and takes it: the server is ours. */
+static int take_ready(struct xs_handle *xs, const char *ready, int timeout_s)
+{
+	unsigned int len;
+	char *v;
+	int i;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		v = xs_read(xs, XBT_NULL, ready, &len);
+		free(v);
+		if (v)
+			return xs_rm(xs, XBT_NULL, ready) ? 0 : -errno;
+		usleep(100 * 1000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: stock-vchan [--domain NAME] [--bytes N] [--timeout SECS]\n"
+		"Stream N bytes each way between dom0 and the domain's vchan-peer\n"
+		"through libxenvchan and compare them; prints TAP.\n"
+		"  -d, --domain NAME   xl name of the test domain (default sharer)\n"
+		"  -b, --bytes N       bytes each way (default 1048576)\n"
+		"  -t, --timeout SECS  wait this long for the peer (default 120)\n"
+		"  -h, --help          this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *domain = "sharer";
+	unsigned long bytes = 1 << 20;
+	static uint8_t buf[CHUNK];
+	char path[96], ready[112];
+	struct libxenvchan *c;
+	struct vchan_hdr h;
+	struct xs_handle *xs;
+	uint64_t pos, n, i, bad_at = 0;
+	int opt, timeout_s = 120, r;
+	uint32_t domid, bad_in;
+	bool bad = false;
+	double t0, t1, t2;
+
+	while ((opt = getopt_long(argc, argv, "d:b:t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			domain = optarg;
+			break;
+		case 'b':
+			bytes = strtoul(optarg, NULL, 0);
+			if (!bytes || bytes > VCHAN_MAX_LEN) {
+				fprintf(stderr, "stock-vchan: --bytes must be 1..%u\n",
+					VCHAN_MAX_LEN);
+				return 2;
+			}
+			break;
+		case 't':
+			timeout_s = atoi(optarg);
+			if (timeout_s <= 0) {
+				fprintf(stderr, "stock-vchan: bad --timeout '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "stock-vchan: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+
+	r = testdom_lookup(domain, timeout_s * 1000, &domid);
+	if (!tap_ok(!r, "domain %s exists (%s)", domain, strerror(-r)))
+		return tap_done();
+	xs = xs_open(0);
+	if (!tap_ok(xs, "xenstore open (%s)", xs ? "ok" : strerror(errno)))
+		return tap_done();
+	snprintf(path, sizeof(path), "/local/domain/%u/data/" VCHAN_NODE, domid);
+	snprintf(ready, sizeof(ready), "%s-ready", path);
+	r = take_ready(xs, ready, timeout_s);
+	if (!tap_ok(!r, "vchan-peer serving in domain %u (%s)", domid,
+		    strerror(-r)))
+		goto out;
+
+	c = libxenvchan_client_init(NULL, domid, path);
+	if (!tap_ok(c, "connect (%s)", c ? "ok" : strerror(errno)))
+		goto out;
+	c->blocking = 1;
+
+	t0 = now_s();
+	h = (struct vchan_hdr){ .magic = VCHAN_MAGIC, .len = bytes,
+				.seed = (uint32_t)time(NULL) };
+	r = write_full(c, &h, sizeof(h));
+	for (pos = 0; !r && pos < bytes; pos += n) {
+		n = bytes - pos < CHUNK ? bytes - pos : CHUNK;
+		for (i = 0; i < n; i++)
+			buf[i] = vchan_byte(h.seed, pos + i);
+		r = write_full(c, buf, n);
+	}
+	tap_ok(!r, "dom0 -> domU: %lu bytes sent", bytes);
+	r = r ? r : read_full(c, &bad_in, sizeof(bad_in));
+	tap_ok(!r && !bad_in, "dom0 -> domU: peer got them intact (%d bad blocks)",
+	       r ? -1 : (int)bad_in);
+	t1 = now_s();
+	for (pos = 0; !r && pos < bytes; pos += n) {
+		n = bytes - pos < CHUNK ? bytes - pos : CHUNK;
+		r = read_full(c, buf, n);
+		for (i = 0; !r && !bad && i < n; i++)
+			if (buf[i] != vchan_byte(vchan_reply_seed(h.seed), pos + i)) {
+				bad = true;
+				bad_at = pos + i;
+			}
+	}
+	t2 = now_s();
+	tap_ok(!r, "domU -> dom0: %lu bytes received", bytes);
+	tap_ok(!r && !bad, "domU -> dom0: stream intact%s", bad ? " (first bad byte below)" : "");
+	if (bad)
+		tap_diag("first bad byte at %llu", (unsigned long long)bad_at);
+	tap_diag("dom0->domU %.0f KiB/s, domU->dom0 %.0f KiB/s (emulated: ratios only)",
+		 bytes / 1024.0 / (t1 - t0), bytes / 1024.0 / (t2 - t1));
+	libxenvchan_close(c);
+out:
+	xs_close(xs);
+	return tap_done();
+}
