@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gntmap - grant-mapping driver on the itn core, with the ABI of
+ * include/uapi/xen/gntdev.h.  docs/gntmap.md describes the behaviours.
+ *
+ * Object lifetime:
+ *
+ *   struct gntmap_file   one per open; owns a list of maps by index.
+ *   struct gntmap_map    one per MAP_GRANT_REF.  References (users):
+ *                        one while it is on the file's list, one per VMA
+ *                        that maps it, one per pending asynchronous
+ *                        unmap run.  The last put frees the pages, sends
+ *                        the unmap event and may sleep.
+ *
+ * Each page of a map is in one of three states, changed under map->lock
+ * except for the last transition, which the asynchronous unmap makes:
+ *
+ *   UNMAPPED --mmap--> MAPPED --invalidate/close--> KPENDING --done--> UNMAPPED
+ *
+ * MAPPED: the grant is mapped twice, at the user PTE (GNTMAP_contains_pte)
+ * and at the kernel address of map->pages[i].  Leaving MAPPED removes the
+ * user PTE synchronously, so no page-table page is ever freed or reused
+ * while Xen still holds it.  The kernel half is handed to
+ * gnttab_unmap_refs_async(), which waits without blocking anyone while the
+ * page is still in use (Qubes issue 7481).
+ */
+#ifndef _GNTMAP_H
+#define _GNTMAP_H
+
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <xen/grant_table.h>
+#include <xen/interface/event_channel.h>
+#include <xen/gntdev.h>
+
+#include "itn.h"
+
+enum gntmap_page_state {
+	GNTMAP_UNMAPPED,
+	GNTMAP_MAPPED,
+	GNTMAP_KPENDING,
+};
+
+struct gntmap_file {
+	struct mutex lock;		/* maps, max_grants, reserved */
+	struct list_head maps;		/* sorted by index */
+	unsigned long reserved;		/* pages of the maps on the list */
+	unsigned long max_grants;	/* SET_MAX_GRANTS, ULONG_MAX if unset */
+};
+
+struct gntmap_unmap_notify {
+	u32 flags;			/* UNMAP_NOTIFY_* */
+	u32 addr;			/* byte offset into the map */
+	evtchn_port_t event;
+};
+
+struct gntmap_map {
+	struct list_head next;
+	refcount_t users;
+	u64 index;			/* in pages */
+	unsigned int count;
+	bool mmapped;			/* mmap() happened, never again */
+	bool readonly;
+
+	/* Everything below: under lock, see the state comment above. */
+	struct mutex lock;
+	struct itn_sub sub;
+	bool sub_live;
+	unsigned long base;		/* vm_start at mmap time */
+	unsigned int vmas;		/* VMAs still pointing at the map */
+	struct gntmap_unmap_notify notify;
+
+	struct ioctl_gntdev_grant_ref *grants;
+	struct page **pages;
+	u8 *state;
+	struct gnttab_map_grant_ref *map_ops;	/* user PTE */
+	struct gnttab_map_grant_ref *kmap_ops;	/* kernel address */
+	struct gnttab_unmap_grant_ref *unmap_ops;
+	struct gnttab_unmap_grant_ref *kunmap_ops;
+	/* One per page; a run uses the one of its first page. */
+	struct gntab_unmap_queue_data *runs;
+};
+
+/* main.c */
+extern unsigned int gntmap_limit;
+
+/* map.c */
+struct gntmap_map *gntmap_map_alloc(unsigned int count);
+void gntmap_map_get(struct gntmap_map *map);
+void gntmap_map_put(struct gntmap_map *map);
+int gntmap_map_grants(struct gntmap_map *map);
+void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
+			unsigned int end);
+void gntmap_wait_idle(void);
+
+/* vma.c */
+int gntmap_mmap(struct file *file, struct vm_area_struct *vma);
+struct gntmap_map *gntmap_vma_map(struct vm_area_struct *vma);
+
+/* notifier.c */
+extern const struct itn_sub_ops gntmap_sub_ops;
+
+/* notify.c */
+int gntmap_set_notify(struct gntmap_map *map, u32 action, u32 addr,
+		      evtchn_port_t port);
+void gntmap_notify_clear_byte(struct gntmap_map *map, unsigned int first,
+			      unsigned int end);
+void gntmap_notify_release(struct gntmap_map *map);
+
+/* ioctl.c */
+long gntmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* copy.c */
+long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg);
+
+/* counters.c */
+enum gntmap_counter {
+	GNTMAP_CNT_LIVE_MAPS,
+	GNTMAP_CNT_MAPPED_PAGES,
+	GNTMAP_CNT_INVALIDATIONS,
+	GNTMAP_CNT_INVALIDATED_PAGES,
+	GNTMAP_CNT_MAP_FAILED,
+	GNTMAP_CNT_UNMAP_DEFERRED,
+	GNTMAP_CNT_UNMAP_FAILED,
+	GNTMAP_CNT_PENDING_UNMAPS,
+	GNTMAP_NR_COUNTERS
+};
+
+void gntmap_count(enum gntmap_counter c, long delta);
+long gntmap_counter_read(enum gntmap_counter c);
+extern const struct attribute_group *gntmap_attr_groups[];
+
+#endif /* _GNTMAP_H */

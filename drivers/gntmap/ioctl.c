@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctl ABI of include/uapi/xen/gntdev.h.  Arguments are copied in
+ * once, at the boundary, and checked before anything is allocated.  The
+ * errno of every refusal is listed in docs/gntmap.md.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "gntmap.h"
+
+/* Insert @add at the first hole of the file's index space. */
+static int gntmap_add_map(struct gntmap_file *priv, struct gntmap_map *add)
+{
+	struct gntmap_map *map;
+	u64 index = 0;
+
+	lockdep_assert_held(&priv->lock);
+	if (add->count > priv->max_grants - priv->reserved ||
+	    priv->reserved > priv->max_grants)
+		return -ENOSPC;
+
+	list_for_each_entry(map, &priv->maps, next) {
+		if (index + add->count <= map->index)
+			break;
+		index = map->index + map->count;
+	}
+	add->index = index;
+	list_add_tail(&add->next, &map->next);
+	priv->reserved += add->count;
+	return 0;
+}
+
+static long gntmap_ioctl_map(struct gntmap_file *priv,
+			     struct ioctl_gntdev_map_grant_ref __user *u)
+{
+	struct ioctl_gntdev_map_grant_ref op;
+	struct gntmap_map *map;
+	int err;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (!op.count || op.count > gntmap_limit)
+		return -EINVAL;
+
+	map = gntmap_map_alloc(op.count);
+	if (!map)
+		return -ENOMEM;
+	if (copy_from_user(map->grants, u->refs,
+			   sizeof(map->grants[0]) * op.count)) {
+		gntmap_map_put(map);
+		return -EFAULT;
+	}
+
+	mutex_lock(&priv->lock);
+	err = gntmap_add_map(priv, map);
+	if (err) {
+		mutex_unlock(&priv->lock);
+		gntmap_map_put(map);
+		return err;
+	}
+	op.index = map->index << PAGE_SHIFT;
+	if (copy_to_user(u, &op, sizeof(op))) {
+		list_del(&map->next);
+		priv->reserved -= map->count;
+		mutex_unlock(&priv->lock);
+		gntmap_map_put(map);
+		return -EFAULT;
+	}
+	mutex_unlock(&priv->lock);
+	return 0;
+}
+
+static long gntmap_ioctl_unmap(struct gntmap_file *priv,
+			       struct ioctl_gntdev_unmap_grant_ref __user *u)
+{
+	struct ioctl_gntdev_unmap_grant_ref op;
+	struct gntmap_map *map;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (op.index & ~PAGE_MASK)
+		return -EINVAL;
+
+	mutex_lock(&priv->lock);
+	list_for_each_entry(map, &priv->maps, next) {
+		if (map->index != op.index >> PAGE_SHIFT ||
+		    map->count != op.count)
+			continue;
+		list_del(&map->next);
+		priv->reserved -= map->count;
+		mutex_unlock(&priv->lock);
+		/* Still mmapped: the VMA keeps it until munmap. */
+		gntmap_map_put(map);
+		return 0;
+	}
+	mutex_unlock(&priv->lock);
+	return -ENOENT;
+}
+
+static long gntmap_ioctl_get_offset(struct gntmap_file *priv,
+			struct ioctl_gntdev_get_offset_for_vaddr __user *u)
+{
+	struct ioctl_gntdev_get_offset_for_vaddr op;
+	struct vm_area_struct *vma;
+	struct gntmap_map *map;
+	long err = -EINVAL;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, op.vaddr);
+	map = vma ? gntmap_vma_map(vma) : NULL;
+	if (map) {
+		op.offset = map->index << PAGE_SHIFT;
+		op.count = map->count;
+		err = 0;
+	}
+	mmap_read_unlock(current->mm);
+
+	if (!err && copy_to_user(u, &op, sizeof(op)))
+		err = -EFAULT;
+	return err;
+}
+
+static long gntmap_ioctl_max_grants(struct gntmap_file *priv,
+			struct ioctl_gntdev_set_max_grants __user *u)
+{
+	struct ioctl_gntdev_set_max_grants op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	mutex_lock(&priv->lock);
+	priv->max_grants = op.count;
+	mutex_unlock(&priv->lock);
+	return 0;
+}
+
+static long gntmap_ioctl_notify(struct gntmap_file *priv,
+				struct ioctl_gntdev_unmap_notify __user *u)
+{
+	struct ioctl_gntdev_unmap_notify op;
+	struct gntmap_map *map, *found = NULL;
+	u32 addr = 0;
+	long err;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+
+	mutex_lock(&priv->lock);
+	list_for_each_entry(map, &priv->maps, next) {
+		u64 begin = map->index << PAGE_SHIFT;
+
+		if (op.index >= begin &&
+		    op.index - begin < ((u64)map->count << PAGE_SHIFT)) {
+			found = map;
+			addr = op.index - begin;
+			gntmap_map_get(found);
+			break;
+		}
+	}
+	mutex_unlock(&priv->lock);
+	if (!found)
+		return -ENOENT;
+
+	err = gntmap_set_notify(found, op.action, addr, op.event_channel_port);
+	gntmap_map_put(found);
+	return err;
+}
+
+long gntmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct gntmap_file *priv = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case IOCTL_GNTDEV_MAP_GRANT_REF:
+		return gntmap_ioctl_map(priv, uarg);
+	case IOCTL_GNTDEV_UNMAP_GRANT_REF:
+		return gntmap_ioctl_unmap(priv, uarg);
+	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
+		return gntmap_ioctl_get_offset(priv, uarg);
+	case IOCTL_GNTDEV_SET_MAX_GRANTS:
+		return gntmap_ioctl_max_grants(priv, uarg);
+	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
+		return gntmap_ioctl_notify(priv, uarg);
+	case IOCTL_GNTDEV_GRANT_COPY:
+		return gntmap_grant_copy(priv, uarg);
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS:
+	case IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED:
+	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS:
+	case IOCTL_GNTDEV_DMABUF_IMP_RELEASE:
+		/* Known, but grant dma-bufs are not supported. */
+		return -EOPNOTSUPP;
+	default:
+		return -ENOTTY;
+	}
+}

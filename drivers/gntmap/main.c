@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gntmap: map other domains' grants into dom0 processes, with the ioctl
+ * ABI of xen-gntdev, on the shared interval-tree notifier core.
+ *
+ * Only a PV dom0 (or PV domU) is supported: the grants are mapped straight
+ * into the user's page table (GNTMAP_contains_pte), which is what the core
+ * subscription protects.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/xen.h>
+
+#include "gntmap.h"
+
+unsigned int gntmap_limit = 64 * 1024;
+module_param_named(limit, gntmap_limit, uint, 0644);
+MODULE_PARM_DESC(limit, "Most grants one MAP_GRANT_REF may ask for");
+
+static bool gntmap_dropin;
+module_param_named(dropin, gntmap_dropin, bool, 0444);
+MODULE_PARM_DESC(dropin,
+		 "Register as xen/gntdev, replacing xen-gntdev (not loaded)");
+
+static int gntmap_open(struct inode *inode, struct file *file)
+{
+	struct gntmap_file *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	mutex_init(&priv->lock);
+	INIT_LIST_HEAD(&priv->maps);
+	priv->max_grants = ULONG_MAX;
+	file->private_data = priv;
+	return 0;
+}
+
+/*
+ * Every VMA holds the file, so no map is mmapped any more: dropping the
+ * list's references frees them (or leaves them to their pending unmaps).
+ */
+static int gntmap_release(struct inode *inode, struct file *file)
+{
+	struct gntmap_file *priv = file->private_data;
+	struct gntmap_map *map, *tmp;
+
+	list_for_each_entry_safe(map, tmp, &priv->maps, next) {
+		list_del(&map->next);
+		gntmap_map_put(map);
+	}
+	kfree(priv);
+	return 0;
+}
+
+static const struct file_operations gntmap_fops = {
+	.owner = THIS_MODULE,
+	.open = gntmap_open,
+	.release = gntmap_release,
+	.unlocked_ioctl = gntmap_ioctl,
+	.mmap = gntmap_mmap,
+};
+
+static struct miscdevice gntmap_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.fops = &gntmap_fops,
+	.groups = gntmap_attr_groups,
+};
+
+static int __init gntmap_init(void)
+{
+	if (!xen_pv_domain())
+		return -ENODEV;
+
+	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
+	return misc_register(&gntmap_miscdev);
+}
+
+static void __exit gntmap_exit(void)
+{
+	misc_deregister(&gntmap_miscdev);
+	gntmap_wait_idle();
+	itn_synchronize();
+}
+
+module_init(gntmap_init);
+module_exit(gntmap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Grant mapping driver on the itn notifier core");

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grant map objects: allocation, reference counting, and the two-step
+ * map and unmap of each page's grant (user PTE, kernel address).
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <xen/grant_table.h>
+#include <asm/xen/hypercall.h>
+
+#include "gntmap.h"
+
+static DECLARE_WAIT_QUEUE_HEAD(gntmap_idle_wq);
+
+struct gntmap_map *gntmap_map_alloc(unsigned int count)
+{
+	struct gntmap_map *map;
+	unsigned int i;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return NULL;
+
+	map->count = count;
+	map->grants = kvcalloc(count, sizeof(*map->grants), GFP_KERNEL);
+	map->pages = kvcalloc(count, sizeof(*map->pages), GFP_KERNEL);
+	map->state = kvcalloc(count, sizeof(*map->state), GFP_KERNEL);
+	map->map_ops = kvcalloc(count, sizeof(*map->map_ops), GFP_KERNEL);
+	map->kmap_ops = kvcalloc(count, sizeof(*map->kmap_ops), GFP_KERNEL);
+	map->unmap_ops = kvcalloc(count, sizeof(*map->unmap_ops), GFP_KERNEL);
+	map->kunmap_ops = kvcalloc(count, sizeof(*map->kunmap_ops),
+				   GFP_KERNEL);
+	map->runs = kvcalloc(count, sizeof(*map->runs), GFP_KERNEL);
+	if (!map->grants || !map->pages || !map->state || !map->map_ops ||
+	    !map->kmap_ops || !map->unmap_ops || !map->kunmap_ops ||
+	    !map->runs)
+		goto free;
+
+	if (gnttab_alloc_pages(count, map->pages))
+		goto free;
+
+	for (i = 0; i < count; i++) {
+		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+	}
+	refcount_set(&map->users, 1);
+	mutex_init(&map->lock);
+	INIT_LIST_HEAD(&map->next);
+	gntmap_count(GNTMAP_CNT_LIVE_MAPS, 1);
+	return map;
+
+free:
+	kvfree(map->runs);
+	kvfree(map->kunmap_ops);
+	kvfree(map->unmap_ops);
+	kvfree(map->kmap_ops);
+	kvfree(map->map_ops);
+	kvfree(map->state);
+	kvfree(map->pages);
+	kvfree(map->grants);
+	kfree(map);
+	return NULL;
+}
+
+void gntmap_map_get(struct gntmap_map *map)
+{
+	refcount_inc(&map->users);
+}
+
+/*
+ * Drops a reference; the last one frees the map and may sleep.  Every
+ * caller that can reach the last reference runs in process or work
+ * context: the invalidate callback never does, because the VMA it serves
+ * still holds a reference.
+ */
+void gntmap_map_put(struct gntmap_map *map)
+{
+	if (!refcount_dec_and_test(&map->users))
+		return;
+
+	/* The event goes out only now that every grant is unmapped. */
+	gntmap_notify_release(map);
+	gnttab_free_pages(map->count, map->pages);
+	kvfree(map->runs);
+	kvfree(map->kunmap_ops);
+	kvfree(map->unmap_ops);
+	kvfree(map->kmap_ops);
+	kvfree(map->map_ops);
+	kvfree(map->state);
+	kvfree(map->pages);
+	kvfree(map->grants);
+	kfree(map);
+	gntmap_count(GNTMAP_CNT_LIVE_MAPS, -1);
+	wake_up_all(&gntmap_idle_wq);
+}
+
+/* Module exit: every map freed, every asynchronous unmap finished. */
+void gntmap_wait_idle(void)
+{
+	wait_event(gntmap_idle_wq,
+		   !gntmap_counter_read(GNTMAP_CNT_LIVE_MAPS) &&
+		   !gntmap_counter_read(GNTMAP_CNT_PENDING_UNMAPS));
+}
+
+/* Undo the half of a page's mapping that worked when the other did not. */
+static void gntmap_undo_half(struct gnttab_map_grant_ref *op)
+{
+	struct gnttab_unmap_grant_ref unmap;
+
+	gnttab_set_unmap_op(&unmap, op->host_addr, op->flags, op->handle);
+	unmap.status = GNTST_general_error;
+	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1) ||
+	    unmap.status != GNTST_okay)
+		gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+}
+
+/*
+ * Map every page, both halves.  map_ops[] already holds the user PTE
+ * addresses (vma.c).  Called with map->lock held.  Each page is judged on
+ * its own two statuses (CVE-2021-26932): a page is MAPPED only when both
+ * halves worked, and a half that worked alone is undone at once.  Returns
+ * 0, or -EINVAL if any page failed; the caller then unmaps the others.
+ */
+int gntmap_map_grants(struct gntmap_map *map)
+{
+	unsigned int kflags = GNTMAP_host_map;
+	unsigned int i, mapped = 0, failed = 0;
+
+	if (map->readonly)
+		kflags |= GNTMAP_readonly;
+
+	for (i = 0; i < map->count; i++) {
+		unsigned long kaddr = (unsigned long)
+			pfn_to_kaddr(page_to_pfn(map->pages[i]));
+
+		gnttab_set_map_op(&map->kmap_ops[i], kaddr, kflags,
+				  map->grants[i].ref, map->grants[i].domid);
+		gnttab_set_unmap_op(&map->kunmap_ops[i], kaddr, kflags,
+				    INVALID_GRANT_HANDLE);
+	}
+
+	/*
+	 * Statuses start non-zero (gnttab_set_map_op), so a hypercall that
+	 * fails as a whole leaves every page failed.
+	 */
+	gnttab_map_refs(map->map_ops, map->kmap_ops, map->pages, map->count);
+
+	for (i = 0; i < map->count; i++) {
+		bool user_ok = map->map_ops[i].status == GNTST_okay;
+		bool kern_ok = map->kmap_ops[i].status == GNTST_okay;
+
+		if (user_ok && kern_ok) {
+			map->unmap_ops[i].handle = map->map_ops[i].handle;
+			map->kunmap_ops[i].handle = map->kmap_ops[i].handle;
+			map->state[i] = GNTMAP_MAPPED;
+			mapped++;
+			continue;
+		}
+		failed++;
+		if (user_ok) {
+			gntmap_undo_half(&map->map_ops[i]);
+			ClearPageForeign(map->pages[i]);
+		}
+		if (kern_ok)
+			gntmap_undo_half(&map->kmap_ops[i]);
+	}
+	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, mapped);
+	if (failed) {
+		gntmap_count(GNTMAP_CNT_MAP_FAILED, failed);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void gntmap_run_done(int result, struct gntab_unmap_queue_data *run)
+{
+	struct gntmap_map *map = run->data;
+	unsigned int first = run->pages - map->pages;
+	unsigned int i;
+
+	for (i = first; i < first + run->count; i++) {
+		if (map->kunmap_ops[i].status != GNTST_okay)
+			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		WRITE_ONCE(map->state[i], GNTMAP_UNMAPPED);
+	}
+	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, -(long)run->count);
+	gntmap_count(GNTMAP_CNT_PENDING_UNMAPS, -1);
+	gntmap_map_put(map);
+	wake_up_all(&gntmap_idle_wq);
+}
+
+/*
+ * Unmap the pages [first, end) that are still MAPPED: [first, end) of one
+ * run of MAPPED pages.  The user PTEs go now, in one hypercall, so the
+ * page table can be freed as soon as we return; the kernel half goes
+ * through gnttab_unmap_refs_async(), which retries later on its own while
+ * a page is still referenced (I/O in flight) instead of blocking us.
+ */
+static void gntmap_unmap_run(struct gntmap_map *map, unsigned int first,
+			     unsigned int end)
+{
+	struct gntab_unmap_queue_data *run = &map->runs[first];
+	unsigned int i, n = end - first;
+	bool busy = false;
+
+	gntmap_notify_clear_byte(map, first, end);
+
+	for (i = first; i < end; i++)
+		map->unmap_ops[i].status = GNTST_general_error;
+	HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+				  &map->unmap_ops[first], n);
+	for (i = first; i < end; i++) {
+		if (map->unmap_ops[i].status != GNTST_okay)
+			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		map->kunmap_ops[i].status = GNTST_general_error;
+		map->state[i] = GNTMAP_KPENDING;
+		if (page_count(map->pages[i]) > 1)
+			busy = true;
+	}
+	if (busy)
+		gntmap_count(GNTMAP_CNT_UNMAP_DEFERRED, 1);
+
+	/*
+	 * gnttab_unmap_refs() on the kernel ops alone: it unmaps them,
+	 * clears PageForeign and the p2m entries.
+	 */
+	run->data = map;
+	run->done = gntmap_run_done;
+	run->unmap_ops = &map->kunmap_ops[first];
+	run->kunmap_ops = NULL;
+	run->pages = &map->pages[first];
+	run->count = n;
+	gntmap_map_get(map);
+	gntmap_count(GNTMAP_CNT_PENDING_UNMAPS, 1);
+	gnttab_unmap_refs_async(run);
+}
+
+/*
+ * Unmap every MAPPED page in [first, end).  Called with map->lock held,
+ * by a caller that holds its own reference on the map (the done callback
+ * may drop the run's reference before we return).  Never sleeps.
+ */
+void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
+			unsigned int end)
+{
+	unsigned int i = first, run;
+
+	lockdep_assert_held(&map->lock);
+	while (i < end) {
+		if (map->state[i] != GNTMAP_MAPPED) {
+			i++;
+			continue;
+		}
+		for (run = i; i < end && map->state[i] == GNTMAP_MAPPED; i++)
+			;
+		gntmap_unmap_run(map, run, i);
+	}
+}
