@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# images.sh KERNEL: build the VM images of one kernel under
+# $BUILD/<release>/images/ (dom0.cpio, domu.cpio), and the cached pieces
+# they need (hypervisor binary, the test domain's ELF kernel).  An image is
+# rebuilt only when the list, size or time of one of its inputs changed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+BUILD=${BUILD:-$top/build}
+export CACHE BUILD
+kernel=${1:?usage: images.sh KERNEL}
+kver=$("$here/kver.sh" "$kernel")
+img=$BUILD/$kver/images
+mkdir -p "$img"
+
+"$here/deps.sh" vm "$kernel"
+
+# Multiboot wants the plain ELF; Debian ships it gzipped.
+xen=$CACHE/xen-4.17.bin
+if [ ! -s "$xen" ] || [ "$CACHE/vmroot/boot/xen-4.17-amd64.gz" -nt "$xen" ]; then
+	zcat "$CACHE/vmroot/boot/xen-4.17-amd64.gz" >"$xen.tmp"
+	mv "$xen.tmp" "$xen"
+fi
+vmlinux=$CACHE/vmlinux-$kver
+if [ ! -s "$vmlinux" ]; then
+	echo "  VMLINUX $kver"
+	"$here/vmlinux.sh" "$CACHE/vmroot/boot/vmlinuz-$kver" "$vmlinux"
+fi
+
+# sig FILE-OR-DIR...: one line per input file, so any change shows.
+sig() {
+	local p
+	for p in "$@"; do
+		[ -e "$p" ] || { echo "absent $p"; continue; }
+		find "$p" \( -type f -o -type l \) -printf '%p %s %T@\n'
+	done | LC_ALL=C sort | md5sum | cut -d' ' -f1
+}
+
+build() {	# KIND OUT INPUTS...
+	local kind=$1 out=$2 s
+	shift 2
+	s=$(sig "$@")
+	if [ -s "$out" ] && [ "$(cat "$out.sig" 2>/dev/null)" = "$s" ]; then
+		return 0
+	fi
+	echo "  IMAGE   $kind ($kver)"
+	"$here/mkimage.sh" "$kind" "$kver" "$out"
+	echo "$s" >"$out.sig"
+}
+
+common=("$here/mkimage.sh" "$here/vm" "$CACHE/vmroot/.unpacked")
+build domu "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
+export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
+build dom0 "$img/dom0.cpio" "${common[@]}" "$img/domu.cpio" "$vmlinux" \
+	"$here/boot" "$top/tests/vm/suites" "$top/xen-configs" \
+	"$BUILD/$kver/drivers" "$BUILD/$kver/vm/dom0"

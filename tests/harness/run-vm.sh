@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-vm.sh [options] [SUITE.list...]
+#
+# Boot Xen under QEMU (TCG) with the test dom0, run the given suites in it
+# and write the stage's TAP file; or give an interactive dom0 shell.
+#
+#   -k, --kernel 6.1|6.12   Debian kernel of dom0 and the test domains
+#   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh)
+#   -s, --shell             interactive dom0 shell on this terminal
+#   -t, --timeout SECONDS   whole-run limit (default: boot + sum of tests)
+#   -h, --help
+#
+# Environment: CACHE, BUILD, RESULTS (docs/build.md), QEMU_MEM (MiB).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+BUILD=${BUILD:-$top/build}
+RESULTS=${RESULTS:-$BUILD/results}
+QEMU_MEM=${QEMU_MEM:-2048}
+
+kernel=6.1 profile=stock mode=run total=
+die() { echo "run-vm: $*" >&2; exit 1; }
+usage() { sed -n '3,16s/^# \{0,1\}//p' "$0"; }
+
+opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,help \
+	-n run-vm -- "$@") || { usage >&2; exit 2; }
+eval set -- "$opts"
+while :; do
+	case $1 in
+	-k|--kernel) kernel=$2; shift 2 ;;
+	-p|--profile) profile=$2; shift 2 ;;
+	-s|--shell) mode=shell; shift ;;
+	-t|--timeout) total=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	--) shift; break ;;
+	esac
+done
+[ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
+kver=$("$here/kver.sh" "$kernel") || exit 1
+stage=vm-$kernel-$profile
+img=$BUILD/$kver/images
+xen=$CACHE/xen-4.17.bin
+vmlinuz=$CACHE/vmroot/boot/vmlinuz-$kver
+for f in "$xen" "$vmlinuz" "$img/dom0.cpio"; do
+	[ -s "$f" ] || die "missing $f (run 'make images KERNEL=$kernel')"
+done
+
+suites=()
+for s in "$@"; do
+	s=$(basename "$s")
+	[ -f "$top/tests/vm/suites/$s" ] || die "no suite $s"
+	suites+=("$s")
+done
+if [ "$mode" = run ] && [ ${#suites[@]} -eq 0 ]; then
+	die "no suite to run"
+fi
+
+# The whole-run limit: boot, each test's own limit, time for each test
+# domain to come up, and the log dump.
+if [ -z "$total" ]; then
+	total=$(cd "$top/tests/vm/suites" && cat "${suites[@]}" /dev/null |
+		awk '/^@domain/ { t += 90 } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
+		END { print t + 240 }')
+fi
+
+logs=$BUILD/logs/$stage
+mkdir -p "$logs" "$RESULTS"
+console=$logs/console.log
+tapraw=$logs/tap.raw
+rm -f "$console" "$tapraw"
+
+# Xen on COM1, dom0's console behind it on hvc0; results on COM2.
+xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
+xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
+dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
+dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
+dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max,-smap,-smep -smp 2
+	-m "$QEMU_MEM" -nodefaults -no-reboot -display none -vga none
+	-kernel "$xen" -append "$xen_args"
+	-initrd "$vmlinuz $dom0_args,$img/dom0.cpio")
+
+if [ "$mode" = shell ]; then
+	echo "run-vm: dom0 shell on $kernel ($kver), profile $profile;" \
+		"'poweroff -f' or Ctrl-A X leaves" >&2
+	exec timeout --foreground -k 5 "${VM_SHELL_TIMEOUT:-14400}" \
+		"${qemu[@]}" -serial mon:stdio
+fi
+
+qpid=
+cleanup() {
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill -TERM "$qpid" 2>/dev/null || true
+		sleep 1
+		kill -KILL "$qpid" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A crashed or hung boot must count: name the stage before booting.
+grep -qx "$stage" "$RESULTS/expected-stages" 2>/dev/null ||
+	echo "$stage" >>"$RESULTS/expected-stages"
+tap=$RESULTS/$stage.tap
+: >"$tap"
+: >"$tapraw"
+
+t0=$(date +%s)
+timeout -k 5 "$total" "${qemu[@]}" -monitor none \
+	-serial "file:$console" -serial "file:$tapraw" </dev/null &
+qpid=$!
+
+n=0 seen=0 ended=0 booted=
+# Copy the result channel as it grows, one line per result on stdout.
+pump() {
+	local total chunk line st desc
+	# Count whole lines only: a partial one waits for the next round.
+	total=$(tr -cd '\n' <"$tapraw" | wc -c)
+	[ "$total" -gt "$seen" ] || return 0
+	chunk=$(head -n "$total" "$tapraw" | tail -n +$((seen + 1)) |
+		tr -d '\r\0')
+	seen=$total
+	while IFS= read -r line; do
+		case $line in
+		"ok "[0-9]*|"not ok "[0-9]*)
+			st=${line%% [0-9]*}
+			desc=${line#* [0-9]* }
+			desc=${desc#- }
+			n=$((n + 1))
+			echo "$st $n - $desc" >>"$tap"
+			printf '%s: %s %d - %s\n' "$stage" "$st" "$n" "$desc"
+			;;
+		"Bail out!"*)
+			echo "$line" >>"$tap"
+			echo "$stage: $line"
+			;;
+		"# gntmap-end") ended=1 ;;
+		"#"*) echo "$line" >>"$tap" ;;
+		esac
+	done <<<"$chunk"
+}
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	pump
+	if [ -z "$booted" ] && grep -q 'gntmap-dom0: toolstack up' "$console" 2>/dev/null; then
+		booted=$(($(date +%s) - t0))
+		echo "$stage: dom0 toolstack up after ${booted}s" >&2
+	fi
+	# dom0 powers off after the end marker; give Xen a moment, no more.
+	if [ $ended -eq 1 ]; then
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 1
+		done
+		break
+	fi
+done
+pump
+cleanup
+wait "$qpid" 2>/dev/null && rc=0 || rc=$?
+t1=$(date +%s)
+
+result() {
+	n=$((n + 1))
+	echo "$1 $n - $2" >>"$tap"
+	printf '%s: %s %d - %s\n' "$stage" "$1" "$n" "$2"
+}
+if [ $ended -eq 0 ]; then
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		why="timed out after ${total}s"
+	else
+		why="QEMU exited with status $rc before the end"
+	fi
+	result "not ok" "vm: run completed ($why; see $console)"
+	tail -n 30 "$console" 2>/dev/null | sed 's/^/# /' >>"$tap"
+fi
+
+# The hypervisor and a dying dom0 speak only on the console: scan it all.
+bad=$(tr -d '\r' <"$console" 2>/dev/null | grep -E \
+	'WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:|Panic on CPU|FATAL TRAP' || true)
+if [ -n "$bad" ]; then
+	result "not ok" "vm: console log clean"
+	echo "$bad" | head -n 20 | sed 's/^/# /' >>"$tap"
+else
+	result "ok" "vm: console log clean"
+fi
+echo "1..$n" >>"$tap"
+
+# File each log the dom0 dumped on the console under its own name.
+tr -d '\r' <"$console" | awk -v dir="$logs" '
+	/^==== gntmap-log: end ====/ { out = ""; next }
+	/^==== gntmap-log: .* ====$/ {
+		name = $3; gsub(/[^A-Za-z0-9._-]/, "_", name)
+		out = dir "/" name; printf "" > out; next
+	}
+	out != "" { print >> out }'
+
+fails=$(grep -c '^not ok' "$tap" || true)
+echo "$stage: $n results, $fails failed; boot ${booted:-?}s, total" \
+	"$((t1 - t0))s; logs in $logs" >&2
+echo "$stage wall ${booted:-0} $((t1 - t0))" >>"$RESULTS/vm-times"
+[ "$fails" -eq 0 ]

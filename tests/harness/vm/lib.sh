@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell helpers shared by the dom0 and domU init scripts and the in-VM test
+# runner.  Sourced, never run: /etc/gntmap/lib.sh inside the images.
+
+GM_LOG=/var/log/gntmap
+# Messages that mean the kernel or the hypervisor went wrong, whatever the
+# test printed: the run fails on any of them (docs/build.md).
+GM_BAD='WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:'
+
+# kmod_load NAME: insmod a kernel module of the image with its dependencies
+# (the list mkimage.sh wrote), tolerating the ones already loaded.
+kmod_load() {
+	local f list=/etc/gntmap/kmod/$1 err
+	[ -f "$list" ] || { echo "kmod_load: no module $1 in image" >&2; return 1; }
+	for f in $(cat "$list"); do
+		err=$(insmod "$f" 2>&1) && continue
+		case $err in
+		*"File exists"*|*"exists"*) ;;
+		*) echo "kmod_load: $f: $err" >&2; return 1 ;;
+		esac
+	done
+}
+
+# klog_drain: move what the kernel logged since the last call into
+# $GM_LOG/kernel.log and print it, without the timestamps.
+klog_drain() {
+	mkdir -p "$GM_LOG"
+	dmesg -c 2>/dev/null | sed 's/^\[ *[0-9.]*\] //' | tee -a "$GM_LOG/kernel.log"
+}
+
+# bad_lines: the lines of stdin that match GM_BAD.
+bad_lines() {
+	grep -E "$GM_BAD"
+}
+
+# cmdline_arg KEY: the value of gntmap.KEY= on the kernel command line.
+cmdline_arg() {
+	local a
+	for a in $(cat /proc/cmdline); do
+		case $a in
+		gntmap.$1=*) echo "${a#gntmap.$1=}"; return 0 ;;
+		esac
+	done
+	return 1
+}
