@@ -222,7 +222,7 @@ static void itn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 		.mm = mm,
 		.start = 0,
 		.end = ULONG_MAX,
-		.flags = 0,
+		.flags = MMU_NOTIFIER_RANGE_BLOCKABLE,
 		.event = MMU_NOTIFY_RELEASE,
 	};
 	unsigned long cur_seq;
