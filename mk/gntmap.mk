@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# gntmap's userspace (docs/gntmap.md):
+#   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
+#   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
+#     gntmap), gntmap-stress (concurrency), gntmap-load;
+#   - make demo: boot Xen under QEMU and run the demo in dom0.
+# The module itself is built with the rest of drivers/ by mk/modules.mk.
+
+ifndef KVER
+KVER := $(shell tests/harness/kver.sh $(KERNEL))
+endif
+
+GM_SRC := $(TOP)/tests/vm/gntmap
+GM_OBJ := $(BUILD)/gntmap-user
+GM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
+GM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	-I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock -I$(GM_SRC)
+GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
+
+GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress
+GM_SCRIPTS := gntmap-load
+GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
+
+VM_DOM0_DEPS += $(GM_INSTALLED)
+
+.PHONY: gntmap-user demo
+gntmap-user: $(GM_INSTALLED)
+
+$(GM_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c \
+		$(TOP)/tests/vm/lib/testdom.h $(TOP)/tests/vm/lib/testdom_pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -c -o $@ $<
+
+$(GM_OBJ)/tap.o: $(TOP)/tests/vm/stock/tap.c $(TOP)/tests/vm/stock/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -c -o $@ $<
+
+$(GM_OBJ)/gmtest.o: $(GM_SRC)/gmtest.c $(GM_SRC)/gmtest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -c -o $@ $<
+
+$(GM_OBJ)/gntmap: $(TOP)/tools/gntmap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -o $@ $<
+
+$(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
+
+$(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
+
+$(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore -lpthread
+
+# Static pattern rules: the bin directory is shared with other parts.
+$(addprefix $(GM_BIN)/,$(GM_PROGS)): $(GM_BIN)/%: $(GM_OBJ)/%
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(addprefix $(GM_BIN)/,$(GM_SCRIPTS)): $(GM_BIN)/%: $(GM_SRC)/%
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+# make demo: one boot, the sharer domain, tools/gntmap-demo in dom0.  The
+# harness prints each step as it happens; its exit status is the verdict.
+DEMO_RESULTS := $(BUILD)/demo
+
+demo: images
+	@rm -rf $(DEMO_RESULTS) && mkdir -p $(DEMO_RESULTS)
+	@echo "== make demo: Xen + dom0 + a test domU under QEMU (about a minute) =="
+	@RESULTS=$(DEMO_RESULTS) tests/harness/run-vm.sh --kernel $(KERNEL) \
+		--profile stock 30-gntmap-demo.list 2>&1 | \
+		sed -n 's/^vm-[^:]*: \(.*\)$$/  \1/p' ; \
+	if grep -q '^not ok' $(DEMO_RESULTS)/*.tap 2>/dev/null || \
+	   ! grep -q '^ok' $(DEMO_RESULTS)/*.tap 2>/dev/null; then \
+		echo "== demo FAILED: see the 'not ok' lines above and" \
+			"build/logs/ for the dom0, domU and Xen logs =="; \
+		exit 1; \
+	fi; \
+	echo "== demo passed: gntmap mapped the domU's pages, the notifier" \
+		"unmapped the munmapped half, and no grant leaked =="
