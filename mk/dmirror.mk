@@ -5,6 +5,7 @@
 #     linux-source-6.1 at build time with the build-time patch of
 #     tests/vm/dmirror/patch-hmm-tests.sh (never copied into the repo);
 #   - dmirror-inval, the project's invalidation-range tests;
+#   - dmirror-grant, a mirror of a domU grant mapped by gntmap;
 #   - dmirror-run and dmirror-agree, the suite's drivers.
 # The modules themselves (dmirror.ko, dmirror_kern.ko) are built with the
 # rest of drivers/ by mk/modules.mk.
@@ -24,7 +25,7 @@ DM_KSRC := $(CACHE)/dmirror-ksrc
 DM_GUP_H := $(DM_KSRC)/linux-source-6.1/mm/gup_test.h
 DM_SELFTESTS := $(LINUX_SRC)/tools/testing/selftests
 
-DM_PROGS := hmm-tests dmirror-inval
+DM_PROGS := hmm-tests dmirror-inval dmirror-grant
 DM_SCRIPTS := dmirror-run dmirror-agree
 DM_INSTALLED := $(addprefix $(DM_BIN)/,$(DM_PROGS) $(DM_SCRIPTS))
 
@@ -57,6 +58,17 @@ $(DM_OBJ)/dmirror-inval: $(DM_SRC)/dmirror-inval.c \
 	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $<
 
 # Static pattern rules: the bin directory is shared with other parts.
+# The testdom library, compiled here: mk/vmtests.mk, which names it, is
+# read after this file, so its variables are not set yet.
+$(DM_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c $(TOP)/tests/vm/lib/testdom.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DM_CFLAGS) -I$(TOP)/tests/vm/lib -c -o $@ $<
+
+$(DM_OBJ)/dmirror-grant: $(DM_SRC)/dmirror-grant.c $(DM_OBJ)/testdom.o \
+		$(TOP)/drivers/dmirror/dmirror_uapi.h
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
+		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/testdom.o -lxenstore
+
 $(addprefix $(DM_BIN)/,$(DM_PROGS)): $(DM_BIN)/%: $(DM_OBJ)/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
