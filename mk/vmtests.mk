@@ -23,8 +23,9 @@ TESTDOM_LIB := $(VT_OBJ)/libtestdom.a
 TESTDOM_LDLIBS := -lxenstore
 
 # dom0 programs: name -> extra libraries.
-VT_DOM0_PROGS := stock-map stock-vchan stock-qdisk
+VT_DOM0_PROGS := sharer-proto stock-map stock-vchan stock-qdisk
 VT_LIBS_stock-map := -lxengnttab
+VT_LIBS_sharer-proto := -lxengnttab
 VT_LIBS_stock-vchan := -lxenvchan
 VT_LIBS_stock-qdisk :=
 # domU programs.

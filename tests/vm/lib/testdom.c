@@ -276,6 +276,11 @@ int testdom_share(struct testdom *td, unsigned int npages, bool writable,
 	return read_refs(td, npages, refs);
 }
 
+long testdom_command(struct testdom *td, const char *cmd)
+{
+	return td_cmd(td, "%s", cmd);
+}
+
 int testdom_verify(struct testdom *td, uint32_t seed)
 {
 	return td_cmd(td, "verify %" PRIu32, seed);

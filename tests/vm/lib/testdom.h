@@ -76,6 +76,12 @@ int testdom_end_all_wait(struct testdom *td, int timeout_ms);
  */
 int testdom_orphans(struct testdom *td);
 
+/*
+ * Send one raw command line (docs/testdom.md, without the sequence number)
+ * and return the domU's result: for tests of the protocol itself.
+ */
+long testdom_command(struct testdom *td, const char *cmd);
+
 /* The largest share the domU accepts (its max_pages), or -errno. */
 int testdom_max_pages(struct testdom *td);
 
