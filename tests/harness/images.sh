@@ -56,5 +56,5 @@ common=("$here/mkimage.sh" "$here/vm" "$CACHE/vmroot/.unpacked")
 build domu "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
 export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
 build dom0 "$img/dom0.cpio" "${common[@]}" "$img/domu.cpio" "$vmlinux" \
-	"$here/boot" "$top/tests/vm/suites" "$top/xen-configs" \
+	"$here/boot" "$here/selftest" "$top/tests/vm/suites" "$top/xen-configs" \
 	"$BUILD/$kver/drivers" "$BUILD/$kver/vm/dom0"

@@ -168,6 +168,8 @@ dom0() {
 	cp "$here"/boot/*.sh "$root/opt/gntmap/boot/"
 	cp "$top"/tests/vm/suites/*.list "$root/opt/gntmap/suites/" \
 		2>/dev/null || true
+	mkdir -p "$root/opt/gntmap/suites/selftest"
+	cp "$here"/selftest/*.list "$root/opt/gntmap/suites/selftest/"
 	for cfg in "$top"/xen-configs/*.cfg; do
 		sed -e "s|@DOMU_KERNEL@|/opt/gntmap/domu/vmlinux|" \
 			-e "s|@DOMU_INITRD@|/opt/gntmap/domu/initrd|" \

@@ -10,9 +10,13 @@
 #   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh)
 #   -s, --shell             interactive dom0 shell on this terminal
 #   -t, --timeout SECONDS   whole-run limit (default: boot + sum of tests)
+#       --stage NAME        name of the TAP file and log directory
+#                           (default vm-KERNEL-PROFILE)
 #   -h, --help
 #
-# Environment: CACHE, BUILD, RESULTS (docs/build.md), QEMU_MEM (MiB).
+# SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
+# runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
+# QEMU_MEM (MiB), VM_SHELL_TIMEOUT (seconds).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,11 +26,11 @@ BUILD=${BUILD:-$top/build}
 RESULTS=${RESULTS:-$BUILD/results}
 QEMU_MEM=${QEMU_MEM:-2048}
 
-kernel=6.1 profile=stock mode=run total=
+kernel=6.1 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,21s/^# \{0,1\}//p' "$0"; }
 
-opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,help \
+opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,stage:,help \
 	-n run-vm -- "$@") || { usage >&2; exit 2; }
 eval set -- "$opts"
 while :; do
@@ -35,13 +39,14 @@ while :; do
 	-p|--profile) profile=$2; shift 2 ;;
 	-s|--shell) mode=shell; shift ;;
 	-t|--timeout) total=$2; shift 2 ;;
+	--stage) stage=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
 	esac
 done
 [ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
 kver=$("$here/kver.sh" "$kernel") || exit 1
-stage=vm-$kernel-$profile
+stage=${stage:-vm-$kernel-$profile}
 img=$BUILD/$kver/images
 xen=$CACHE/xen-4.17.bin
 vmlinuz=$CACHE/vmroot/boot/vmlinuz-$kver
@@ -49,11 +54,15 @@ for f in "$xen" "$vmlinuz" "$img/dom0.cpio"; do
 	[ -s "$f" ] || die "missing $f (run 'make images KERNEL=$kernel')"
 done
 
-suites=()
+suites=() files=()
 for s in "$@"; do
-	s=$(basename "$s")
-	[ -f "$top/tests/vm/suites/$s" ] || die "no suite $s"
+	case $s in
+	selftest/*) f=$here/$s ;;
+	*) s=$(basename "$s"); f=$top/tests/vm/suites/$s ;;
+	esac
+	[ -f "$f" ] || die "no suite $s"
 	suites+=("$s")
+	files+=("$f")
 done
 if [ "$mode" = run ] && [ ${#suites[@]} -eq 0 ]; then
 	die "no suite to run"
@@ -62,7 +71,7 @@ fi
 # The whole-run limit: boot, each test's own limit, time for each test
 # domain to come up, and the log dump.
 if [ -z "$total" ]; then
-	total=$(cd "$top/tests/vm/suites" && cat "${suites[@]}" /dev/null |
+	total=$(cat "${files[@]}" /dev/null |
 		awk '/^@domain/ { t += 90 } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
 		END { print t + 240 }')
 fi

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh KERNEL: boot the test VM with selftest.list and assert that the
+# runner reported every misbehaving test as "not ok" (and the control test
+# as "ok").  The run itself is expected to fail; this script passes only
+# when each failure was detected.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$(cd "$here/../../.." && pwd)/build}
+kernel=${1:-6.1}
+stage=harness-selftest-$kernel
+export RESULTS=$BUILD/harness-results
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+"$here/../run-vm.sh" -k "$kernel" -p stock --stage "$stage" \
+	selftest/selftest.list >/dev/null
+tap=$RESULTS/$stage.tap
+pass=0 fail=0
+expect() {	# ok|not ok, description regex, what it proves
+	if grep -qE "^$1 [0-9]+ - $2" "$tap"; then
+		echo "ok $((pass + fail + 1)) - $3"
+		pass=$((pass + 1))
+	else
+		echo "not ok $((pass + fail + 1)) - $3"
+		fail=$((fail + 1))
+	fi
+}
+expect "ok" "control: control passes" "a passing test passes"
+expect "not ok" "fails: second fails" "a failing result is kept"
+expect "not ok" "exits: exited with status 3" "a non-zero exit fails"
+expect "not ok" "silent: printed no result" "a test without results fails"
+expect "not ok" "hangs: timed out after 5s" "a hanging test times out"
+expect "ok" "stray: hung test killed" "a timeout kills the test's children"
+expect "ok" "warn: harness_pass" "run-ktap passes a KTAP ok"
+expect "not ok" "warn: harness_fail" "run-ktap reports a KTAP not ok"
+expect "not ok" "warn: kernel/hypervisor log clean" "a WARN fails its test"
+expect "not ok" "vm: console log clean" "a WARN fails the console check"
+if grep -q "vm: run completed" "$tap"; then
+	echo "not ok $((pass + fail + 1)) - the run itself completed"
+	fail=$((fail + 1))
+else
+	echo "ok $((pass + fail + 1)) - the run itself completed"
+	pass=$((pass + 1))
+fi
+echo "1..$((pass + fail))"
+echo "check-harness: $pass passed, $fail failed (TAP of the run: $tap)"
+[ $fail -eq 0 ]
