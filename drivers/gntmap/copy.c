@@ -52,14 +52,18 @@ static void gntmap_copy_release(struct gntmap_copy_batch *b,
 	}
 }
 
-/* Returns the segment's GNTST_* status, or -errno for a bad segment. */
-static int gntmap_copy_seg(const struct gntdev_grant_copy_segment *seg)
+/*
+ * 0 with the segment's GNTST_* result in *status, or -errno for a bad
+ * segment (then nothing was copied).
+ */
+static int gntmap_copy_seg(const struct gntdev_grant_copy_segment *seg,
+			   s16 *status)
 {
 	const bool src_ref = seg->flags & GNTCOPY_source_gref;
 	const bool dst_ref = seg->flags & GNTCOPY_dest_gref;
 	struct gntmap_copy_batch b = { .writable = !dst_ref };
 	unsigned int done = 0, i;
-	int status = GNTST_okay, err = 0;
+	int err = 0;
 
 	if (seg->flags & ~GNTMAP_COPY_FLAGS || !(src_ref || dst_ref))
 		return -EINVAL;
@@ -110,13 +114,14 @@ static int gntmap_copy_seg(const struct gntdev_grant_copy_segment *seg)
 	gntmap_copy_release(&b, (src_ref && dst_ref) ? 0 : b.nr);
 	if (err)
 		return err;
+	*status = GNTST_okay;
 	for (i = 0; i < b.nr; i++) {
 		if (b.ops[i].status != GNTST_okay) {
-			status = b.ops[i].status;
+			*status = b.ops[i].status;
 			break;
 		}
 	}
-	return status;
+	return 0;
 }
 
 long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg)
@@ -129,14 +134,15 @@ long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg)
 
 	for (i = 0; i < copy.count; i++) {
 		struct gntdev_grant_copy_segment seg;
+		s16 status;
 		int ret;
 
 		if (copy_from_user(&seg, &copy.segments[i], sizeof(seg)))
 			return -EFAULT;
-		ret = gntmap_copy_seg(&seg);
+		ret = gntmap_copy_seg(&seg, &status);
 		if (ret < 0)
 			return ret;
-		if (put_user((s16)ret, &copy.segments[i].status))
+		if (put_user(status, &copy.segments[i].status))
 			return -EFAULT;
 		if (fatal_signal_pending(current))
 			return -EINTR;

@@ -137,7 +137,8 @@ static void t_partial_munmap(int fd)
 	if (dev->is_gntmap)
 		T(gm_counter(dev, "invalidations") > inv,
 		  "%s: invalidations counter moved", what);
-	T(gm_unmap(fd, m, 2, off) == 0, "%s: unmap the rest", what);
+	T(munmap(m, 2 * P) == 0 && gm_unmap_refs(fd, off, 4) == 0,
+	  "%s: unmap the rest", what);
 	leak_check(what);
 }
 
@@ -438,9 +439,15 @@ static void t_bad_input(int fd)
 	T(r == -1 && errno == ENOTTY, "%s: unknown ioctl -> ENOTTY", what);
 	r = gm_map_refs(fd, domid, refs, 0, &off);
 	T(r == -EINVAL, "%s: count 0 -> EINVAL (%s)", what, strerror(-r));
-	r = gm_map_refs(fd, domid, refs, 0xffffffffu, &off);
-	T(r == -EINVAL, "%s: count 2^32-1 (over the limit, count*PAGE_SIZE "
-	  "overflows 32 bits) -> EINVAL (%s)", what, strerror(-r));
+	{
+		/* Only the header: the count must be refused before refs. */
+		struct ioctl_gntdev_map_grant_ref huge = { .count = 0xffffffffu };
+
+		r = ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, &huge) ? -errno : 0;
+		T(r == -EINVAL, "%s: count 2^32-1 (over the limit, "
+		  "count*PAGE_SIZE overflows 32 bits) -> EINVAL (%s)", what,
+		  strerror(-r));
+	}
 	r = gm_unmap_refs(fd, 0x40000000ull, 1);
 	T(r == -ENOENT, "%s: UNMAP of an index never returned -> ENOENT (%s)",
 	  what, strerror(-r));
@@ -516,21 +523,29 @@ leak:
 	leak_check(what);
 }
 
-static void t_max_grants(int fd)
+/* On a fresh fd: the limit counts what the file holds reserved. */
+static void t_max_grants(const char *path)
 {
 	struct ioctl_gntdev_set_max_grants mg = { .count = 3 };
 	const char *what = "SET_MAX_GRANTS";
 	uint32_t refs[4] = { 1, 2, 3, 4 };
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 	uint64_t a, b;
 	int r;
 
 	r = ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &mg) ? -errno : 0;
+	if (!dev->is_gntmap) {
+		/* 6.1's gntdev has no handler: ENOTTY. */
+		tap_skip("stock does not implement it", "%s: %s (%s)",
+			 dev->name, what, r ? strerror(-r) : "accepted");
+		close(fd);
+		return;
+	}
 	T(r == 0, "%s: set to 3 (%s)", what, strerror(-r));
 	r = gm_map_refs(fd, domid, refs, 2, &a);
 	T(r == 0, "%s: 2 grants fit", what);
 	r = gm_map_refs(fd, domid, refs, 2, &b);
-	T_GNTMAP(r == -ENOSPC, "%s: 2 more -> ENOSPC (%s)", what,
-		 strerror(-r));
+	T(r == -ENOSPC, "%s: 2 more -> ENOSPC (%s)", what, strerror(-r));
 	if (!r)
 		gm_unmap_refs(fd, b, 2);
 	gm_unmap_refs(fd, a, 2);
@@ -538,8 +553,7 @@ static void t_max_grants(int fd)
 	T(r == 0, "%s: 3 fit again after UNMAP (%s)", what, strerror(-r));
 	if (!r)
 		gm_unmap_refs(fd, a, 3);
-	mg.count = 1u << 30;
-	ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &mg);
+	close(fd);
 }
 
 /* An interdomain channel dom0 -> dom0, to observe SEND_EVENT. */
@@ -703,7 +717,8 @@ static void run(const struct gm_dev *d)
 	tap_diag("%s: %s, served by %s", d->name, d->path,
 		 d->is_gntmap ? "gntmap" : "stock xen-gntdev");
 	fd = open(d->path, O_RDWR | O_CLOEXEC);
-	if (!T(fd >= 0, "open %s (%s)", d->path, strerror(errno)))
+	if (!T(fd >= 0, "open %s (%s)", d->path,
+	       fd >= 0 ? "ok" : strerror(errno)))
 		return;
 	for (i = 0; i < 3; i++) {
 		t_data(fd, sizes[i], true);
@@ -721,7 +736,7 @@ static void run(const struct gm_dev *d)
 	t_second_mmap(fd);
 	t_close_mapped(d->path);
 	t_bad_input(fd);
-	t_max_grants(fd);
+	t_max_grants(d->path);
 	t_notify(fd);
 	t_copy(fd);
 	t_dmabuf(fd);
