@@ -39,11 +39,27 @@ VT_DOMU_BINS = $(addprefix $(VT_DOMU)/opt/gntmap/bin/,$(VT_DOMU_PROGS))
 VT_DOMU_HOOKS = $(patsubst $(VT_SRC)/domu/hooks/%,$(VT_DOMU)/etc/gntmap/domu.d/%,\
 	$(wildcard $(VT_SRC)/domu/hooks/*))
 
+# vchan-peer's libxenvchan server needs /dev/xen/evtchn in the domU; the
+# domU image does not load xen-evtchn itself, so the hook does, from here.
+VT_DOMU_EVTCHN = $(VT_DOMU)/lib/modules/gntmap-domu/xen-evtchn.ko
+
 VM_DOM0_DEPS += $(VT_DOM0_BINS)
-VM_DOMU_DEPS += $(VT_DOMU_KO) $(VT_DOMU_BINS) $(VT_DOMU_HOOKS)
+VM_DOMU_DEPS += $(VT_DOMU_KO) $(VT_DOMU_BINS) $(VT_DOMU_HOOKS) $(VT_DOMU_EVTCHN)
 
 .PHONY: vmtests vmtests-modules vmtests-modules-all
-vmtests: $(VT_DOM0_BINS) $(VT_DOMU_KO) $(VT_DOMU_BINS) $(VT_DOMU_HOOKS)
+vmtests: $(VT_DOM0_BINS) $(VT_DOMU_KO) $(VT_DOMU_BINS) $(VT_DOMU_HOOKS) \
+	$(VT_DOMU_EVTCHN)
+
+# Debian's module for KVER, from the packages the harness unpacks for the
+# images (6.12 ships it xz-compressed; busybox insmod takes either).
+$(VT_DOMU_EVTCHN):
+	@test -d $(CACHE)/vmroot/lib/modules/$(KVER) || \
+		tests/harness/deps.sh vm $(KERNEL)
+	@mkdir -p $(dir $@)
+	@src=$$(ls $(CACHE)/vmroot/lib/modules/$(KVER)/kernel/drivers/xen/xen-evtchn.ko* \
+		| head -n1) && test -n "$$src" && \
+		if [ "$${src%.xz}" != "$$src" ]; then xz -dc "$$src" >$@; \
+		else cp "$$src" $@; fi
 
 # Kbuild builds in the source directory: copy domu/ and the shared pattern
 # header (domu/ includes ../lib/testdom_pattern.h) per kernel.
