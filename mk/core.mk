@@ -23,7 +23,7 @@ CORE_TESTS := tests/core/tap.c tests/core/test_unit.c tests/core/test_race.c \
 CORE_DEPS := $(CORE_LIB) $(CORE_TESTS) $(wildcard drivers/core/*.h \
 	tests/core/*.h) $(CORE_INC)/linux/interval_tree.h mk/core.mk
 # Bounded runs for make check; raise them by hand for a long soak.
-CORE_FUZZ_RUNS ?= 200000
+CORE_FUZZ_RUNS ?= 100000
 CORE_STRESS_MS ?= 2000
 
 CORE_BINS := $(CORE_OUT)/core-tests $(CORE_OUT)/core-tests-asan \

@@ -129,7 +129,7 @@ itn_inv_start_range(struct itn_registry *reg,
 	node = interval_tree_iter_first(&reg->itree, range->start,
 					range->end - 1);
 	if (node) {
-		reg->invalidate_seq |= 1;
+		WRITE_ONCE(reg->invalidate_seq, reg->invalidate_seq | 1);
 		first = container_of(node, struct itn_sub, interval_tree);
 	}
 	*cur_seq = reg->invalidate_seq;
@@ -173,7 +173,8 @@ static void itn_inv_end(struct itn_registry *reg)
 		spin_unlock(&reg->lock);
 		return;
 	}
-	reg->invalidate_seq++;
+	/* Sleepers poll it without reg->lock: a marked store. */
+	WRITE_ONCE(reg->invalidate_seq, reg->invalidate_seq + 1);
 	itn_apply_deferred(reg);
 	spin_unlock(&reg->lock);
 
@@ -335,7 +336,7 @@ static void itn_sub_add(struct itn_registry *reg, struct itn_sub *sub)
 		 * A running invalidation may cover the new range without our
 		 * knowing which: make readers of the new sub wait for it.
 		 */
-		reg->invalidate_seq |= 1;
+		WRITE_ONCE(reg->invalidate_seq, reg->invalidate_seq | 1);
 		hlist_add_head(&sub->deferred_item, &reg->deferred_list);
 		sub->invalidate_seq = reg->invalidate_seq;
 	} else {
@@ -469,11 +470,12 @@ unsigned long itn_read_begin(struct itn_sub *sub)
 	might_sleep();
 	/*
 	 * Both sequences are read under the lock: inv_end moves reg's and
-	 * the callbacks move sub's, and only a consistent pair says whether
+	 * the callbacks move sub's (under the client lock, not this one:
+	 * hence READ_ONCE), and only a pair read together says whether
 	 * @sub is inside the running invalidation.
 	 */
 	spin_lock(&reg->lock);
-	seq = sub->invalidate_seq;
+	seq = READ_ONCE(sub->invalidate_seq);
 	busy = seq == reg->invalidate_seq;
 	spin_unlock(&reg->lock);
 

@@ -72,7 +72,7 @@ bool sim_dep_mine(const struct sim_dep *dep);
 /* ---- locks and wait queues ---- */
 
 typedef struct {
-	pthread_mutex_t m;
+	int v;
 	struct sim_dep dep;
 } spinlock_t;
 

@@ -9,6 +9,7 @@
  * have one.
  */
 #include <stdio.h>
+#include <sched.h>
 #include <string.h>
 #include "sim_mm.h"
 
@@ -69,14 +70,21 @@ bool sim_dep_mine(const struct sim_dep *dep)
 
 void spin_lock_init(spinlock_t *l)
 {
-	pthread_mutex_init(&l->m, NULL);
+	l->v = 0;
 	l->dep.held = 0;
 }
 
 void spin_lock(spinlock_t *l)
 {
+	int spins = 0;
+
 	SIM_ASSERT(!sim_dep_mine(&l->dep), "spinlock recursion");
-	pthread_mutex_lock(&l->m);
+	while (__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE)) {
+		/* Two cores, many threads: let a preempted holder run. */
+		while (__atomic_load_n(&l->v, __ATOMIC_RELAXED))
+			if (++spins > 64)
+				sched_yield();
+	}
 	dep_take(&l->dep);
 	sim_atomic_depth++;
 }
@@ -85,7 +93,7 @@ void spin_unlock(spinlock_t *l)
 {
 	dep_drop(&l->dep);
 	sim_atomic_depth--;
-	pthread_mutex_unlock(&l->m);
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
 }
 
 void mutex_init(struct mutex *l)
@@ -186,6 +194,68 @@ long sim_mms_live(void)
 	return __atomic_load_n(&mms_live, __ATOMIC_SEQ_CST);
 }
 
+/* ---- the gate of sim_mm.h ---- */
+
+static void gate_init(struct sim_gate *g)
+{
+	g->readers = 0;
+	g->writer = 0;
+	pthread_mutex_init(&g->m, NULL);
+	pthread_cond_init(&g->c, NULL);
+}
+
+/*
+ * Readers announce themselves, then look for a writer; writers raise the
+ * flag, then look for readers.  Sequentially consistent, so one of the two
+ * always sees the other (Dekker), and the slow paths meet under g->m.
+ */
+static void gate_read_lock(struct sim_gate *g)
+{
+	for (;;) {
+		__atomic_add_fetch(&g->readers, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&g->writer, __ATOMIC_SEQ_CST))
+			return;
+		if (!__atomic_sub_fetch(&g->readers, 1, __ATOMIC_SEQ_CST)) {
+			pthread_mutex_lock(&g->m);
+			pthread_cond_broadcast(&g->c);
+			pthread_mutex_unlock(&g->m);
+		}
+		pthread_mutex_lock(&g->m);
+		while (__atomic_load_n(&g->writer, __ATOMIC_SEQ_CST))
+			pthread_cond_wait(&g->c, &g->m);
+		pthread_mutex_unlock(&g->m);
+	}
+}
+
+static void gate_read_unlock(struct sim_gate *g)
+{
+	if (!__atomic_sub_fetch(&g->readers, 1, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&g->writer, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&g->m);
+		pthread_cond_broadcast(&g->c);
+		pthread_mutex_unlock(&g->m);
+	}
+}
+
+static void gate_write_lock(struct sim_gate *g)
+{
+	pthread_mutex_lock(&g->m);
+	while (__atomic_load_n(&g->writer, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&g->c, &g->m);
+	__atomic_store_n(&g->writer, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&g->readers, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&g->c, &g->m);
+	pthread_mutex_unlock(&g->m);
+}
+
+static void gate_write_unlock(struct sim_gate *g)
+{
+	pthread_mutex_lock(&g->m);
+	__atomic_store_n(&g->writer, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&g->c);
+	pthread_mutex_unlock(&g->m);
+}
+
 /* ---- mm lifetime and mmap lock ---- */
 
 struct mm_struct *sim_mm_new(void)
@@ -198,8 +268,8 @@ struct mm_struct *sim_mm_new(void)
 	pthread_mutex_init(&mm->pt_lock, NULL);
 	spin_lock_init(&mm->notifiers.lock);
 	INIT_HLIST_HEAD(&mm->notifiers.list);
-	pthread_rwlock_init(&mm->notifiers.srcu, NULL);
-	pthread_rwlock_init(&mm->notifiers.all_locks, NULL);
+	gate_init(&mm->notifiers.srcu);
+	gate_init(&mm->notifiers.ranges);
 	mm->mm_users = 1;
 	mm->mm_count = 1;
 	__atomic_add_fetch(&mms_live, 1, __ATOMIC_SEQ_CST);
@@ -218,8 +288,6 @@ void mmdrop(struct mm_struct *mm)
 	SIM_ASSERT(hlist_empty(&mm->notifiers.list),
 		   "mm freed with notifiers linked");
 	pthread_rwlock_destroy(&mm->mmap_lock);
-	pthread_rwlock_destroy(&mm->notifiers.srcu);
-	pthread_rwlock_destroy(&mm->notifiers.all_locks);
 	free(mm);
 	__atomic_sub_fetch(&mms_live, 1, __ATOMIC_SEQ_CST);
 }
@@ -296,13 +364,13 @@ struct mmu_notifier *mmu_notifier_get_locked(const struct mmu_notifier_ops *ops,
 	mn->users = 1;
 	mmgrab(mm);
 	/* mm_take_all_locks(): no invalidation is between start and end. */
-	pthread_rwlock_wrlock(&subs->all_locks);
-	pthread_rwlock_wrlock(&subs->srcu);
+	gate_write_lock(&subs->ranges);
+	gate_write_lock(&subs->srcu);
 	spin_lock(&subs->lock);
 	hlist_add_head(&mn->hlist, &subs->list);
 	spin_unlock(&subs->lock);
-	pthread_rwlock_unlock(&subs->srcu);
-	pthread_rwlock_unlock(&subs->all_locks);
+	gate_write_unlock(&subs->srcu);
+	gate_write_unlock(&subs->ranges);
 	return mn;
 }
 
@@ -318,11 +386,11 @@ void mmu_notifier_put(struct mmu_notifier *mn)
 	}
 	spin_unlock(&subs->lock);
 	/* Unlink, then wait out running callbacks (call_srcu). */
-	pthread_rwlock_wrlock(&subs->srcu);
+	gate_write_lock(&subs->srcu);
 	spin_lock(&subs->lock);
 	hlist_del_init(&mn->hlist);
 	spin_unlock(&subs->lock);
-	pthread_rwlock_unlock(&subs->srcu);
+	gate_write_unlock(&subs->srcu);
 	mn->ops->free_notifier(mn);
 	mmdrop(mm);
 }
@@ -349,11 +417,11 @@ static void call_ends(struct mmu_notifier_range *range)
 	struct mmu_notifier_subscriptions *subs = &range->mm->notifiers;
 	struct mmu_notifier *mn;
 
-	pthread_rwlock_rdlock(&subs->srcu);
+	gate_read_lock(&subs->srcu);
 	hlist_for_each_entry(mn, &subs->list, hlist)
 		if (mn->ops->invalidate_range_end)
 			mn->ops->invalidate_range_end(mn, range);
-	pthread_rwlock_unlock(&subs->srcu);
+	gate_read_unlock(&subs->srcu);
 }
 
 int sim_range_start(struct mmu_notifier_range *range)
@@ -365,8 +433,8 @@ int sim_range_start(struct mmu_notifier_range *range)
 
 	if (blockable)
 		might_sleep();
-	pthread_rwlock_rdlock(&subs->all_locks);
-	pthread_rwlock_rdlock(&subs->srcu);
+	gate_read_lock(&subs->ranges);
+	gate_read_lock(&subs->srcu);
 	hlist_for_each_entry(mn, &subs->list, hlist) {
 		int r;
 
@@ -384,10 +452,10 @@ int sim_range_start(struct mmu_notifier_range *range)
 			ret = r;
 		}
 	}
-	pthread_rwlock_unlock(&subs->srcu);
+	gate_read_unlock(&subs->srcu);
 	if (ret) {
 		call_ends(range);
-		pthread_rwlock_unlock(&subs->all_locks);
+		gate_read_unlock(&subs->ranges);
 	}
 	return ret;
 }
@@ -395,7 +463,7 @@ int sim_range_start(struct mmu_notifier_range *range)
 void sim_range_end(struct mmu_notifier_range *range)
 {
 	call_ends(range);
-	pthread_rwlock_unlock(&range->mm->notifiers.all_locks);
+	gate_read_unlock(&range->mm->notifiers.ranges);
 }
 
 int sim_mm_notifier_count(struct mm_struct *mm, unsigned int *users)
@@ -570,18 +638,18 @@ void sim_mm_exit(struct mm_struct *mm)
 	struct hlist_node *next;
 
 	mm->mm_users = 0;
-	pthread_rwlock_rdlock(&subs->srcu);
+	gate_read_lock(&subs->srcu);
 	hlist_for_each_entry(mn, &subs->list, hlist)
 		if (mn->ops->release)
 			mn->ops->release(mn, mm);
-	pthread_rwlock_unlock(&subs->srcu);
+	gate_read_unlock(&subs->srcu);
 
-	pthread_rwlock_wrlock(&subs->srcu);
+	gate_write_lock(&subs->srcu);
 	spin_lock(&subs->lock);
 	hlist_for_each_entry_safe(mn, next, &subs->list, hlist)
 		hlist_del_init(&mn->hlist);
 	spin_unlock(&subs->lock);
-	pthread_rwlock_unlock(&subs->srcu);
+	gate_write_unlock(&subs->srcu);
 
 	sim_apply(mm, SIM_MM_BASE, SIM_MM_END, SIM_CLEAR);
 	sim_set_prot(mm, SIM_MM_BASE, SIM_MM_END - SIM_MM_BASE, 0);

@@ -22,13 +22,28 @@
 /* A pte: pfn << 1 | writable. */
 #define SIM_PTE_WRITE	1UL
 
+/*
+ * A reader-writer gate with an atomic fast path for readers: the mm's
+ * invalidations pass it on every call, and the benchmark should time the
+ * core, not a pthread rwlock.
+ */
+struct sim_gate {
+	int readers;
+	int writer;
+	pthread_mutex_t m;
+	pthread_cond_t c;
+};
+
 struct mmu_notifier_subscriptions {
 	spinlock_t lock;
 	struct hlist_head list;
 	/* Read side: a running callback.  Write side: unlink and free. */
-	pthread_rwlock_t srcu;
-	/* Read side: start to end.  Write side: linking a new notifier. */
-	pthread_rwlock_t all_locks;
+	struct sim_gate srcu;
+	/*
+	 * mm_take_all_locks(): read side from start to end; linking a new
+	 * notifier is the write side, so it waits out running ranges.
+	 */
+	struct sim_gate ranges;
 };
 
 struct mm_struct {
