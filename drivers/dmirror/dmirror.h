@@ -13,6 +13,7 @@
 #ifndef _DMIRROR_H
 #define _DMIRROR_H
 
+#include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 #include <linux/types.h>
@@ -38,6 +39,10 @@ struct dmirror {
 	unsigned int log_head;	/* oldest entry */
 	unsigned int log_len;
 	unsigned int log_lost;
+	u64 refused_pfns;
+	u64 invalidations;
+	/* Counted without the lock: that is the point of a refusal. */
+	atomic64_t refusals;
 };
 
 extern unsigned int dmirror_max_retries;
@@ -51,6 +56,7 @@ struct page *dmirror_pt_lookup(struct dmirror *dm, unsigned long addr,
 			       bool write);
 bool dmirror_hmm_pfn_ok(unsigned long hmm_pfn);
 int dmirror_inval_log(struct dmirror *dm, struct dmirror_inval_log *arg);
+void dmirror_get_stats(struct dmirror *dm, struct dmirror_stats *st);
 
 /* copy.c: the ioctls that move data. */
 int dmirror_read(struct dmirror *dm, struct hmm_dmirror_cmd *cmd);

@@ -99,4 +99,19 @@ struct dmirror_inval_log {
 
 #define DMIRROR_INVAL_LOG	_IOWR('H', 0x40, struct dmirror_inval_log)
 
+/*
+ * DMIRROR_STATS: counters of this open file since it was opened.
+ * @refused_pfns:  hmm_range_fault() entries marked valid that the mirror
+ *                 refused to map (no memmap, reserved, device memory)
+ * @invalidations: invalidate callbacks that reached the mirror
+ * @refusals:      non-blockable invalidations refused (trylock failed)
+ */
+struct dmirror_stats {
+	__u64 refused_pfns;
+	__u64 invalidations;
+	__u64 refusals;
+};
+
+#define DMIRROR_STATS		_IOR('H', 0x41, struct dmirror_stats)
+
 #endif /* _DMIRROR_UAPI_H */

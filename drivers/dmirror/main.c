@@ -107,6 +107,7 @@ static long dmirror_ioctl(struct file *file, unsigned int op,
 	void __user *uarg = (void __user *)arg;
 	struct hmm_dmirror_cmd cmd;
 	struct dmirror_inval_log log;
+	struct dmirror_stats stats;
 	long ret;
 
 	switch (op) {
@@ -131,6 +132,9 @@ static long dmirror_ioctl(struct file *file, unsigned int op,
 		if (!ret && copy_to_user(uarg, &log, sizeof(log)))
 			ret = -EFAULT;
 		return ret;
+	case DMIRROR_STATS:
+		dmirror_get_stats(dm, &stats);
+		return copy_to_user(uarg, &stats, sizeof(stats)) ? -EFAULT : 0;
 	default:
 		return -ENOTTY;
 	}

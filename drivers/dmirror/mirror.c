@@ -72,12 +72,11 @@ static bool dmirror_invalidate(struct itn_sub *sub,
 	if (blockable) {
 		mutex_lock(&dm->lock);
 	} else if (!mutex_trylock(&dm->lock)) {
-		/*
-		 * Nothing to log into without the lock: the refusal is
-		 * seen only by the mm, which retries later.
-		 */
+		/* Nothing to log into without the lock; the mm retries. */
+		atomic64_inc(&dm->refusals);
 		return false;
 	}
+	dm->invalidations++;
 
 	itn_set_seq(sub, cur_seq);
 
@@ -136,8 +135,10 @@ static int dmirror_commit(struct itn_fault *fault,
 		unsigned long hmm_pfn = chunk->hmm_pfns[i];
 		void *entry, *old;
 
-		if (!dmirror_hmm_pfn_ok(hmm_pfn))
+		if (!dmirror_hmm_pfn_ok(hmm_pfn)) {
+			dm->refused_pfns++;
 			return -EFAULT;
+		}
 		entry = hmm_pfn_to_page(hmm_pfn);
 		if (hmm_pfn & HMM_PFN_WRITE)
 			entry = xa_tag_pointer(entry, DMIRROR_PT_WRITE);
@@ -230,10 +231,20 @@ int dmirror_inval_log(struct dmirror *dm, struct dmirror_inval_log *arg)
 	return 0;
 }
 
+void dmirror_get_stats(struct dmirror *dm, struct dmirror_stats *st)
+{
+	mutex_lock(&dm->lock);
+	st->refused_pfns = dm->refused_pfns;
+	st->invalidations = dm->invalidations;
+	mutex_unlock(&dm->lock);
+	st->refusals = atomic64_read(&dm->refusals);
+}
+
 int dmirror_mirror_init(struct dmirror *dm, struct mm_struct *mm)
 {
 	mutex_init(&dm->lock);
 	xa_init(&dm->pt);
+	atomic64_set(&dm->refusals, 0);
 	dm->mm = mm;
 	/* The whole user address space, as one subscription. */
 	return itn_sub_insert(&dm->sub, mm, 0, ULONG_MAX & PAGE_MASK,

@@ -141,6 +141,24 @@ static void check_unmap_log(int fd, uintptr_t lo, uintptr_t hi)
 	       "munmap: the mirror saw exactly the grant range unmapped, nothing to drop");
 }
 
+/*
+ * Which layer refused: hmm_range_fault() itself (refused_pfns stays 0), or
+ * the mirror's own check of an entry marked valid (refused_pfns > 0).
+ */
+static void print_stats(int fd, const char *when)
+{
+	struct dmirror_stats st;
+
+	if (ioctl(fd, DMIRROR_STATS, &st)) {
+		printf("# DMIRROR_STATS: %s\n", strerror(errno));
+		return;
+	}
+	printf("# %s: %llu valid-marked PFNs refused by the mirror, %llu invalidations, %llu refused\n",
+	       when, (unsigned long long)st.refused_pfns,
+	       (unsigned long long)st.invalidations,
+	       (unsigned long long)st.refusals);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -248,6 +266,7 @@ int main(int argc, char **argv)
 	       "READ of grant pages fails with EFAULT, copies nothing (got %d)",
 	       ret);
 
+	print_stats(mfd, "after READ");
 	memset(buf, 0x55, NPAGES * psz);
 	ret = mirror_cmd(mfd, HMM_DMIRROR_WRITE, map, buf, NPAGES);
 	bad = testdom_verify(td, SEED);
