@@ -7,6 +7,10 @@
 #   make core-tests   build the host tests (gcc, ASan+UBSan, TSan) and fuzzer
 #   make core-check   run them, writing host-core{,-asan,-tsan,-fuzz}.tap
 #   make core-bench   the micro-benchmark (table; BENCH_ARGS=--json)
+#
+# In the VM (tests/vm/suites/20-core.list): itn-vmtest, installed in dom0,
+# drives drivers/core/selftest.c (itn_selftest{,_kern}.ko, built with the
+# other modules by mk/modules.mk).
 
 CORE_OUT := $(BUILD)/core
 CORE_INC := $(CORE_OUT)/include
@@ -89,3 +93,19 @@ core-check: $(CORE_BINS)
 
 core-bench: $(CORE_OUT)/core-bench
 	@$(CORE_OUT)/core-bench $(BENCH_ARGS)
+
+# ---- the in-VM program ----
+
+# Read before mk/modules.mk, which sets KVER the same way.
+ifndef KVER
+KVER := $(shell tests/harness/kver.sh $(KERNEL))
+endif
+
+CORE_VM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin/itn-vmtest
+VM_DOM0_DEPS += $(CORE_VM_BIN)
+
+$(CORE_VM_BIN): tests/core/vm/itn-vmtest.c drivers/core/itn_selftest.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Idrivers/core \
+		-o $@ tests/core/vm/itn-vmtest.c
