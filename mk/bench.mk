@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench (docs/performance.md): gntmap against stock xen-gntdev and our
+# core against the kernel's mmu_interval_notifier, side by side.
+#
+#   make bench                     every figure: two boots + the host core
+#   make bench-vm                  the two boots only (figures 1-5)
+#   make bench-host                figure 6 only (userspace core, natively)
+#   make bench-report              table, bench/results.json, PNGs again
+#
+# Knobs: BENCH_REPEATS (5; keep it small while developing), BENCH_SCALE
+# (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
+# BENCH_DM_MB, KERNEL.  Results of the VM runs go to $(BENCH_RESULTS), the
+# report to bench/.
+#
+# The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
+# `make check` never runs them.  run-vm.sh only takes suite names under
+# tests/vm/suites/ or selftest/; until it takes a suite path, the lists
+# are named through selftest/../../vm/bench/, which resolves to
+# tests/vm/bench/ on the host and to /opt/gntmap/vm/bench/ in dom0, where
+# the rules below install them.
+
+ifndef KVER
+KVER := $(shell tests/harness/kver.sh $(KERNEL))
+endif
+
+BENCH_REPEATS ?= 5
+BENCH_SCALE ?= 1,64,1024,8192
+BENCH_PROBES ?= 16
+BENCH_BUDGET_MS ?= 150
+BENCH_VCHAN_MB ?= 16
+BENCH_DM_MB ?= 64
+
+BENCH_OUT := $(TOP)/bench
+BENCH_OBJ := $(BUILD)/bench
+BENCH_RESULTS := $(BENCH_OBJ)/results
+BENCH_DOM0 = $(BUILD)/$(KVER)/vm/dom0
+BENCH_BIN = $(BENCH_DOM0)/opt/gntmap/bin
+BENCH_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	-I$(TOP)/tools/bench -I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock \
+	-I$(TOP)/drivers/dmirror
+BENCH_COMMON := $(BENCH_OBJ)/benchout.o
+
+BENCH_PROGS := gntbench dmbench vchanbench
+BENCH_LIBS_gntbench := $(BENCH_OBJ)/testdom.o -lxenstore
+BENCH_LIBS_dmbench :=
+BENCH_LIBS_vchanbench := $(BENCH_OBJ)/testdom.o -lxenvchan -lxenstore
+BENCH_LISTS := $(notdir $(wildcard $(TOP)/tests/vm/bench/*.list))
+BENCH_SUITE_DIR := selftest/../../vm/bench
+
+BENCH_INSTALLED = $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)) \
+	$(addprefix $(BENCH_DOM0)/opt/gntmap/vm/bench/,$(BENCH_LISTS)) \
+	$(BENCH_DOM0)/opt/gntmap/etc/bench.env
+
+VM_DOM0_DEPS += $(BENCH_INSTALLED)
+
+.PHONY: bench bench-vm bench-host bench-report bench-progs bench-env-force
+
+bench-progs: $(BENCH_INSTALLED)
+
+$(BENCH_OBJ)/benchout.o: $(TOP)/tools/bench/benchout.c \
+		$(TOP)/tools/bench/benchout.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+# The testdom library, compiled here: mk/vmtests.mk, which names it, is
+# read after this file.
+$(BENCH_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c \
+		$(TOP)/tests/vm/lib/testdom.h $(TOP)/tests/vm/lib/testdom_pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
+
+$(BENCH_OBJ)/gntbench: $(BENCH_OBJ)/testdom.o
+$(BENCH_OBJ)/vchanbench: $(BENCH_OBJ)/testdom.o \
+	$(TOP)/tests/vm/stock/vchan-proto.h
+$(BENCH_OBJ)/dmbench: $(TOP)/drivers/dmirror/dmirror_uapi.h
+$(addprefix $(BENCH_OBJ)/,$(BENCH_PROGS)): $(BENCH_OBJ)/%: \
+		$(TOP)/tools/bench/%.c $(BENCH_COMMON) $(TOP)/tools/bench/benchout.h
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_COMMON) $(BENCH_LIBS_$*)
+
+$(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)): $(BENCH_BIN)/%: $(BENCH_OBJ)/%
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(BENCH_DOM0)/opt/gntmap/vm/bench/%.list: $(TOP)/tests/vm/bench/%.list
+	@mkdir -p $(dir $@)
+	install -m 0644 $< $@
+
+# The knobs, for the suites' commands.  Rewritten only when they change,
+# so that the image is not rebuilt for nothing.
+$(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
+	@mkdir -p $(dir $@)
+	@printf '%s\n' \
+		"GNTBENCH_ARGS='-r $(BENCH_REPEATS) -p $(BENCH_PROBES) -b $(BENCH_BUDGET_MS) -n $(BENCH_SCALE)'" \
+		"DMBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_DM_MB)'" \
+		"VCHANBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_VCHAN_MB)'" \
+		>$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+.SECONDARY: $(addprefix $(BENCH_OBJ)/,$(BENCH_PROGS))
+
+# One boot per list, each its own stage under $(BENCH_RESULTS), so that a
+# bench run never mixes with the results of make check.
+bench-vm: images
+	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
+	@rc=0; for l in $(BENCH_LISTS); do \
+		s=bench-$(KERNEL)-$${l%.list}; s=$${s%-[0-9]*}; \
+		RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
+		tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
+			{ print $$2; exit }' tests/vm/bench/$$l) \
+			--stage bench-$(KERNEL)-$${l%.list} \
+			$(BENCH_SUITE_DIR)/$$l || rc=1; \
+	done; exit $$rc
+
+# Figure 6: the host-side core benchmark of mk/core.mk, repeated.
+bench-host: $(BUILD)/core/core-bench
+	@mkdir -p $(BENCH_RESULTS)
+	@rm -f $(BENCH_RESULTS)/fig6-*.json
+	@for i in $$(seq $(BENCH_REPEATS)); do \
+		echo "  BENCH   core-bench --json ($$i/$(BENCH_REPEATS))"; \
+		$(BUILD)/core/core-bench --json >$(BENCH_RESULTS)/fig6-$$i.json || exit 1; \
+	done
+
+bench-report:
+	@mkdir -p $(BENCH_OUT)
+	@tools/bench/collect.sh $(BENCH_RESULTS) $(BENCH_OUT) $(KVER)
+
+# The VM part may fail (a figure's driver missing, a crash); the report
+# still shows what was measured and names what is missing.
+bench:
+	-@$(MAKE) --no-print-directory bench-vm
+	@$(MAKE) --no-print-directory bench-host
+	@$(MAKE) --no-print-directory bench-report

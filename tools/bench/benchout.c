@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TAP plus "# BENCH" JSON lines for the in-VM benchmarks (benchout.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "benchout.h"
+
+static unsigned int results, failures;
+
+/* JSON string body: the reasons come from strerror and our own text. */
+static void json_str(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar((unsigned char)*s < 0x20 ? ' ' : *s);
+	}
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+void bench_env(void)
+{
+	char maj[16], min[16], extra[32];
+	struct utsname u;
+
+	uname(&u);
+	read_line("/sys/hypervisor/version/major", maj, sizeof(maj));
+	read_line("/sys/hypervisor/version/minor", min, sizeof(min));
+	read_line("/sys/hypervisor/version/extra", extra, sizeof(extra));
+	printf("# BENCH-ENV {\"kernel\":\"");
+	json_str(u.release);
+	printf("\",\"xen\":\"");
+	if (maj[0])
+		printf("%s.%s", maj, min), json_str(extra);
+	else
+		printf("unknown");
+	printf("\"}\n");
+	fflush(stdout);
+}
+
+void bench_emit(const char *name, const char *unit, double ours,
+		double baseline, bool higher_better, unsigned int repeats,
+		long n, const char *op)
+{
+	double ratio = higher_better ? ours / baseline : baseline / ours;
+
+	printf("# BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"ours\":%.6g,"
+	       "\"baseline\":%.6g,\"ratio\":%.4f,\"repeats\":%u",
+	       name, unit, ours, baseline, ratio, repeats);
+	if (n >= 0)
+		printf(",\"n\":%ld", n);
+	if (op)
+		printf(",\"op\":\"%s\"", op);
+	printf("}\n");
+	printf("ok %u - %s: ours %.4g %s, baseline %.4g %s, ratio %.3f\n",
+	       ++results, name, ours, unit, baseline, unit, ratio);
+	fflush(stdout);
+}
+
+void bench_part(const char *name, const char *unit, const char *side,
+		double value, bool higher_better, unsigned int repeats)
+{
+	printf("# BENCH-PART {\"name\":\"%s\",\"unit\":\"%s\","
+	       "\"side\":\"%s\",\"value\":%.6g,\"higher_better\":%s,"
+	       "\"repeats\":%u}\n", name, unit, side, value,
+	       higher_better ? "true" : "false", repeats);
+	printf("ok %u - %s: %s %.4g %s (other side in the other boot)\n",
+	       ++results, name, side, value, unit);
+	fflush(stdout);
+}
+
+void bench_missing(const char *name, const char *unit, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("# BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"ours\":null,"
+	       "\"baseline\":null,\"ratio\":null,\"repeats\":0,\"missing\":\"",
+	       name, unit);
+	json_str(why);
+	printf("\"}\n");
+	printf("ok %u - %s # SKIP %s\n", ++results, name, why);
+	fflush(stdout);
+}
+
+void bench_fail(const char *name, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("not ok %u - %s: %s\n", ++results, name, why);
+	failures++;
+	fflush(stdout);
+}
+
+void bench_check(bool ok, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	printf("%s %u - %s\n", ok ? "ok" : "not ok", ++results, what);
+	failures += !ok;
+	fflush(stdout);
+}
+
+int bench_done(void)
+{
+	printf("1..%u\n", results);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmbench: figure 4 of `make bench` (docs/performance.md), in dom0.
+ *
+ * The same dmirror sources on our core (dmirror.ko over itn_core.ko) and on
+ * the kernel's mmu_interval_notifier (dmirror_kern.ko over
+ * itn_core_kern.ko).  Both register the same device names, so they cannot
+ * be loaded together: each repeat loads one, measures, unloads it, then
+ * the other (A B A B).  Figures:
+ *   - READ of a cold mirror of MB MiB of anonymous memory: the range fault
+ *     plus the copy, in MiB/s;
+ *   - one invalidation (MADV_DONTNEED of a touched page) with SUBS open
+ *     mirrors, each a subscription over the whole address space, in us.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dmirror_uapi.h"
+#include "benchout.h"
+
+#define PAGE		4096ul
+#define DEV		"/dev/hmm_dmirror0"
+#define MAX_REPEATS	64
+
+static const char *moddir = "/lib/modules/gntmap";
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int run(const char *prog, const char *arg)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		/* insmod's complaints would break the TAP stream. */
+		if (null >= 0)
+			dup2(null, 1);
+		execlp(prog, prog, arg, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int loaded(const char *mod)
+{
+	char p[128];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/sys/module/%s", mod);
+	return !stat(p, &st);
+}
+
+/* Load dmirror build @mod over its core; NULL or why not. */
+static const char *load(const char *mod, const char *core)
+{
+	static char why[320];
+	char ko[256];
+	struct stat st;
+	int i;
+
+	if (!loaded(core)) {
+		snprintf(ko, sizeof(ko), "%s/core/%s.ko", moddir, core);
+		if (run("insmod", ko)) {
+			snprintf(why, sizeof(why), "insmod %s failed", ko);
+			return why;
+		}
+	}
+	if (loaded("dmirror") && run("rmmod", "dmirror"))
+		return "rmmod dmirror failed";
+	if (loaded("dmirror_kern") && run("rmmod", "dmirror_kern"))
+		return "rmmod dmirror_kern failed";
+	snprintf(ko, sizeof(ko), "%s/dmirror/%s.ko", moddir, mod);
+	if (run("insmod", ko)) {
+		snprintf(why, sizeof(why), "insmod %s failed", ko);
+		return why;
+	}
+	for (i = 0; i < 100 && stat(DEV, &st); i++)
+		usleep(20000);
+	if (stat(DEV, &st)) {
+		snprintf(why, sizeof(why), "no %s after insmod %s", DEV, mod);
+		return why;
+	}
+	return NULL;
+}
+
+/* MiB/s of one READ of a cold mirror over @src. */
+static int read_once(const uint8_t *src, uint8_t *dst, size_t bytes,
+		     double *mibs)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)src, .ptr = (uintptr_t)dst,
+		.npages = bytes / PAGE,
+	};
+	double t0, t1;
+	int fd, r = 0;
+
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return errno;
+	t0 = now_ns();
+	if (ioctl(fd, HMM_DMIRROR_READ, &cmd))
+		r = errno;
+	t1 = now_ns();
+	close(fd);
+	if (!r && cmd.cpages != cmd.npages)
+		r = EIO;
+	if (!r && memcmp(src, dst, bytes))
+		r = EILSEQ;	/* a wrong copy is no figure */
+	*mibs = bytes / (1024.0 * 1024) / ((t1 - t0) / 1e9);
+	return r;
+}
+
+/* us per invalidation with @subs mirrors open. */
+static int inval_once(unsigned int subs, double *us)
+{
+	int *fds = calloc(subs, sizeof(int));
+	unsigned int i, n = 0, k, rounds = 200;
+	volatile uint8_t *p;
+	double *lat = calloc(rounds, sizeof(double)), t;
+	int r = 0;
+
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!fds || !lat || p == MAP_FAILED) {
+		r = ENOMEM;
+		goto out;
+	}
+	for (n = 0; n < subs; n++) {
+		fds[n] = open(DEV, O_RDWR);
+		if (fds[n] < 0) {
+			r = errno;
+			goto out;
+		}
+	}
+	for (k = 0; k < rounds; k++) {
+		p[0] = k;
+		t = now_ns();
+		if (madvise((void *)p, PAGE, MADV_DONTNEED)) {
+			r = errno;
+			goto out;
+		}
+		lat[k] = (now_ns() - t) / 1e3;
+	}
+	*us = median(lat, rounds);
+out:
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (p != MAP_FAILED)
+		munmap((void *)p, PAGE);
+	free(fds);
+	free(lat);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: dmbench [options]\n"
+		"Figure 4 of make bench: dmirror on our core (dmirror.ko) against\n"
+		"the kernel's notifier (dmirror_kern.ko), loaded in turn.\n"
+		"  -r, --repeats N   repeats, median taken (5)\n"
+		"      --mb MB       size of the READ (64)\n"
+		"      --subs N      open mirrors for the invalidation (1024)\n"
+		"      --moddir DIR  modules (/lib/modules/gntmap)\n"
+		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
+}
+
+static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		      unsigned int *v)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "mb", required_argument, NULL, 'm' },
+		{ "subs", required_argument, NULL, 's' },
+		{ "moddir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const mods[2] = { "dmirror", "dmirror_kern" };
+	static const char *const cores[2] = { "itn_core", "itn_core_kern" };
+	unsigned int repeats = 5, mb = 64, subs = 1024, r, b;
+	double rd[2][MAX_REPEATS], iv[2][MAX_REPEATS];
+	const char *why = NULL;
+	char name[64], inval_name[64];
+	struct rlimit rl;
+	uint8_t *src, *dst;
+	size_t bytes, i;
+	int c, err = 0;
+
+	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_uint(optarg, 1, MAX_REPEATS, &repeats))
+				goto bad;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 1, 1024, &mb))
+				goto bad;
+			break;
+		case 's':
+			if (parse_uint(optarg, 1, 60000, &subs))
+				goto bad;
+			break;
+		case 'd':
+			moddir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "dmbench: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	bench_env();
+	snprintf(name, sizeof(name), "fig4-dmirror-read-%umib", mb);
+	snprintf(inval_name, sizeof(inval_name), "fig4-invalidate-%usubs",
+		 subs);
+
+	rl.rlim_cur = rl.rlim_max = subs + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		bench_missing(inval_name, "us", "RLIMIT_NOFILE %u: %s",
+			      subs + 64, strerror(errno));
+		subs = 0;
+	}
+	bytes = (size_t)mb << 20;
+	src = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (src == MAP_FAILED || dst == MAP_FAILED) {
+		bench_fail(name, "cannot allocate 2 x %u MiB", mb);
+		return bench_done();
+	}
+	/* Present and distinct pages, so the mirror has real work. */
+	for (i = 0; i < bytes; i += PAGE)
+		memset(src + i, (int)(i / PAGE), 64);
+	memset(dst, 0, bytes);
+
+	for (r = 0; r < repeats && !why && !err; r++) {
+		for (b = 0; b < 2 && !why && !err; b++) {
+			why = load(mods[b], cores[b]);
+			if (why)
+				break;
+			err = read_once(src, dst, bytes, &rd[b][r]);
+			memset(dst, 0, bytes);
+			if (!err && subs)
+				err = inval_once(subs, &iv[b][r]);
+			run("rmmod", mods[b]);
+			if (err)
+				why = strerror(err);
+		}
+	}
+	if (why) {
+		bench_missing(name, "MiB/s", "%s: %s", mods[b], why);
+		if (subs)
+			bench_missing(inval_name, "us", "%s: %s", mods[b], why);
+		return bench_done();
+	}
+	bench_emit(name, "MiB/s", median(rd[0], repeats),
+		   median(rd[1], repeats), true, repeats, -1, NULL);
+	if (subs)
+		bench_emit(inval_name, "us", median(iv[0], repeats),
+			   median(iv[1], repeats), false, repeats, subs, NULL);
+	return bench_done();
+bad:
+	fprintf(stderr, "dmbench: bad value '%s' for an option\n", optarg);
+	return 2;
+}

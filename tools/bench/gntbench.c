@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gntbench: figures 1-3 of `make bench` (docs/performance.md), in dom0.
+ *
+ * Two gntdev-ABI devices, ours (gntmap) and the baseline (stock
+ * xen-gntdev), are driven through the raw ioctl ABI by the same code.  Each
+ * device gets its own worker process, so that one driver's notifier never
+ * sits in the mm the other one is timed in; the parent alternates the
+ * workers (A B A B ...) and takes the median of the repeats.
+ *
+ * Output is TAP: one result per figure entry, preceded by its JSON line
+ * as a "# BENCH {...}" diagnostic, which the harness keeps in the stage's
+ * TAP file and tools/bench/collect.sh reads back on the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+#include <xen/sys/gntdev.h>
+
+#include "testdom.h"
+#include "benchout.h"
+
+#define PAGE		4096u
+/* Enough refs that N maps stay far below Xen's 64 pins per grant. */
+#define NREFS		512u
+#define MAX_LIVE	8192u
+
+enum wop { W_QUIT, W_CYCLE, W_GROW, W_PROBE, W_ANON };
+
+struct wcmd {
+	int op;
+	unsigned int arg;
+	unsigned int budget_ms;
+};
+
+struct wreply {
+	int err;		/* 0 or an errno */
+	double v[4];
+};
+
+struct worker {
+	const char *label;	/* for messages */
+	const char *path;	/* NULL: a process with no device */
+	pid_t pid;
+	int to, from;		/* pipes */
+};
+
+static uint32_t domid;
+static uint32_t refs[NREFS];
+static unsigned int repeats = 5;
+static unsigned int probes = 16;
+static unsigned int budget_ms = 150;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the raw ABI, as every gntdev client sees it ---- */
+
+static int map_ioctl(int fd, const uint32_t *r, unsigned int n, uint64_t *off)
+{
+	struct ioctl_gntdev_map_grant_ref *m;
+	size_t sz = sizeof(*m) + (n - 1) * sizeof(m->refs[0]);
+	unsigned int i;
+	int ret = 0;
+
+	m = calloc(1, sz);
+	if (!m)
+		return -ENOMEM;
+	m->count = n;
+	for (i = 0; i < n; i++) {
+		m->refs[i].domid = domid;
+		m->refs[i].ref = r[i];
+	}
+	if (ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, m))
+		ret = -errno;
+	else
+		*off = m->index;
+	free(m);
+	return ret;
+}
+
+static int unmap_ioctl(int fd, uint64_t off, unsigned int n)
+{
+	struct ioctl_gntdev_unmap_grant_ref u = { .index = off, .count = n };
+
+	return ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u) ? -errno : 0;
+}
+
+/* ---- worker side ---- */
+
+struct live {
+	void *addr;
+	uint64_t off;
+};
+
+static struct live *live;
+static unsigned int nlive;
+
+/* Figure 1: map, mmap, touch, munmap, unmap of @n pages; pages per second. */
+static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
+{
+	double t0 = now_ns(), t;
+	unsigned long cycles = 0;
+	volatile uint8_t sink;
+	unsigned int i;
+	uint64_t off = 0;
+	uint8_t *p;
+	int r;
+
+	do {
+		r = map_ioctl(fd, refs, n, &off);
+		if (r)
+			return -r;
+		p = mmap(NULL, (size_t)n * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, off);
+		if (p == MAP_FAILED) {
+			r = errno;
+			unmap_ioctl(fd, off, n);
+			return r;
+		}
+		for (i = 0; i < n; i++)
+			sink = p[(size_t)i * PAGE];
+		(void)sink;
+		munmap(p, (size_t)n * PAGE);
+		r = unmap_ioctl(fd, off, n);
+		if (r)
+			return -r;
+		cycles++;
+		t = now_ns();
+	} while (cycles < 3 || t - t0 < ms * 1e6);
+	*out = cycles * n / ((t - t0) / 1e9);
+	return 0;
+}
+
+/* Figure 2/3: keep @n one-page maps live, spread over every ref. */
+static int do_grow(int fd, unsigned int n)
+{
+	uint64_t off = 0;
+	void *p;
+	int r;
+
+	while (nlive < n) {
+		r = map_ioctl(fd, &refs[nlive % NREFS], 1, &off);
+		if (r)
+			return -r;
+		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, off);
+		if (p == MAP_FAILED) {
+			r = errno;
+			unmap_ioctl(fd, off, 1);
+			return r;
+		}
+		live[nlive].addr = p;
+		live[nlive].off = off;
+		nlive++;
+	}
+	return 0;
+}
+
+/*
+ * Figure 2: @probes times one extra one-page map next to the live ones;
+ * median latency in microseconds of the MAP ioctl, mmap, munmap, UNMAP.
+ */
+static int do_probe(int fd, double out[4])
+{
+	double *lat[4], t[5];
+	unsigned int i, k;
+	int r = 0;
+	uint64_t off = 0;
+	void *p;
+
+	for (k = 0; k < 4; k++)
+		lat[k] = calloc(probes, sizeof(double));
+	for (i = 0; i < probes && !r; i++) {
+		/* A ref the live maps use least, so the pin limit never bites. */
+		const uint32_t *ref = &refs[(nlive + i) % NREFS];
+
+		t[0] = now_ns();
+		r = map_ioctl(fd, ref, 1, &off);
+		if (r) {
+			r = -r;
+			break;
+		}
+		t[1] = now_ns();
+		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, off);
+		t[2] = now_ns();
+		if (p == MAP_FAILED) {
+			r = errno;
+			unmap_ioctl(fd, off, 1);
+			break;
+		}
+		munmap(p, PAGE);
+		t[3] = now_ns();
+		if (unmap_ioctl(fd, off, 1))
+			r = errno;
+		t[4] = now_ns();
+		for (k = 0; k < 4; k++)
+			lat[k][i] = (t[k + 1] - t[k]) / 1e3;
+	}
+	for (k = 0; k < 4; k++) {
+		if (!r)
+			out[k] = median(lat[k], probes);
+		free(lat[k]);
+	}
+	return r;
+}
+
+/* Figure 3: mmap, touch and munmap of 4 anonymous pages; ns per round. */
+static int do_anon(unsigned int ms, double *out)
+{
+	double t0 = now_ns(), t;
+	unsigned long rounds = 0;
+	unsigned int i;
+	uint8_t *p;
+
+	do {
+		p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		for (i = 0; i < 4; i++)
+			p[i * PAGE] = 1;
+		munmap(p, 4 * PAGE);
+		rounds++;
+		t = now_ns();
+	} while (rounds < 16 || t - t0 < ms * 1e6);
+	*out = (t - t0) / rounds;
+	return 0;
+}
+
+static void worker_main(const char *path, int in, int outfd)
+{
+	struct wcmd c;
+	struct wreply rep;
+	int fd = -1;
+
+	live = calloc(MAX_LIVE, sizeof(*live));
+	if (path)
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	while (read(in, &c, sizeof(c)) == sizeof(c)) {
+		memset(&rep, 0, sizeof(rep));
+		if (c.op == W_QUIT)
+			break;
+		if (!live || (path && fd < 0 && c.op != W_ANON)) {
+			rep.err = live ? ENODEV : ENOMEM;
+		} else {
+			switch (c.op) {
+			case W_CYCLE:
+				rep.err = do_cycle(fd, c.arg, c.budget_ms,
+						   &rep.v[0]);
+				break;
+			case W_GROW:
+				rep.err = c.arg > MAX_LIVE ? E2BIG :
+					  do_grow(fd, c.arg);
+				break;
+			case W_PROBE:
+				rep.err = do_probe(fd, rep.v);
+				break;
+			case W_ANON:
+				rep.err = do_anon(c.budget_ms, &rep.v[0]);
+				break;
+			default:
+				rep.err = EINVAL;
+			}
+		}
+		if (write(outfd, &rep, sizeof(rep)) != sizeof(rep))
+			break;
+	}
+	/* Exit unmaps everything: the driver's release path is not timed. */
+	_exit(0);
+}
+
+/* ---- parent side ---- */
+
+static int worker_start(struct worker *w)
+{
+	int a[2], b[2];
+
+	if (pipe(a) || pipe(b))
+		return -errno;
+	w->pid = fork();
+	if (w->pid < 0)
+		return -errno;
+	if (!w->pid) {
+		close(a[1]);
+		close(b[0]);
+		worker_main(w->path, a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	w->to = a[1];
+	w->from = b[0];
+	return 0;
+}
+
+static void worker_stop(struct worker *w)
+{
+	struct wcmd c = { .op = W_QUIT };
+
+	if (w->pid <= 0)
+		return;
+	if (write(w->to, &c, sizeof(c)) != sizeof(c))
+		kill(w->pid, SIGKILL);
+	waitpid(w->pid, NULL, 0);
+	close(w->to);
+	close(w->from);
+	w->pid = 0;
+}
+
+/* One command; 0 and @rep, or an errno. */
+static int worker_do(struct worker *w, int op, unsigned int arg,
+		     struct wreply *rep)
+{
+	struct wcmd c = { .op = op, .arg = arg, .budget_ms = budget_ms };
+
+	if (write(w->to, &c, sizeof(c)) != sizeof(c) ||
+	    read(w->from, rep, sizeof(*rep)) != sizeof(*rep))
+		return EPIPE;
+	return rep->err;
+}
+
+static const char *ours_path, *base_path;
+
+static bool dev_ok(const char *path, const char **why)
+{
+	static char buf[160];
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0) {
+		snprintf(buf, sizeof(buf), "%s: %s", path, strerror(errno));
+		*why = buf;
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* Figure 1: pages per second of a full map cycle, 1, 16, 256 pages. */
+static void figure1(void)
+{
+	static const unsigned int sizes[] = { 1, 16, 256 };
+	struct worker a = { .label = "ours", .path = ours_path };
+	struct worker b = { .label = "base", .path = base_path };
+	double va[64], vb[64];
+	struct wreply ra, rb;
+	char name[64];
+	unsigned int s, r;
+	int err = 0;
+
+	if (worker_start(&a) || worker_start(&b)) {
+		bench_fail("fig1", "cannot start workers");
+		return;
+	}
+	for (s = 0; s < 3; s++) {
+		snprintf(name, sizeof(name), "fig1-map-cycle-%up", sizes[s]);
+		for (r = 0; r < repeats; r++) {
+			err = worker_do(&a, W_CYCLE, sizes[s], &ra);
+			if (err)
+				break;
+			err = worker_do(&b, W_CYCLE, sizes[s], &rb);
+			if (err)
+				break;
+			va[r] = ra.v[0];
+			vb[r] = rb.v[0];
+		}
+		if (err) {
+			bench_missing(name, "pages/s", "map cycle failed: %s",
+				      strerror(err));
+			continue;
+		}
+		bench_emit(name, "pages/s", median(va, repeats),
+			   median(vb, repeats), true, repeats, -1, NULL);
+	}
+	worker_stop(&a);
+	worker_stop(&b);
+}
+
+/* Figure 2: latencies next to N live one-page maps on one file. */
+static void figure2(const unsigned int *ns, unsigned int nn)
+{
+	static const char *const ops[4] = { "map-ioctl", "mmap", "munmap",
+					    "unmap-ioctl" };
+	struct worker a = { .label = "ours", .path = ours_path };
+	struct worker b = { .label = "base", .path = base_path };
+	double va[4][64], vb[4][64];
+	struct wreply ra, rb;
+	char name[64];
+	unsigned int i, r, k;
+	int err = 0;
+
+	if (worker_start(&a) || worker_start(&b)) {
+		bench_fail("fig2", "cannot start workers");
+		return;
+	}
+	for (i = 0; i < nn; i++) {
+		/* Grow each by one less: the probe itself is the N-th map. */
+		unsigned int keep = ns[i] - 1;
+		const char *who = "ours";
+
+		err = worker_do(&a, W_GROW, keep, &ra);
+		if (!err) {
+			who = "baseline";
+			err = worker_do(&b, W_GROW, keep, &rb);
+		}
+		for (r = 0; r < repeats && !err; r++) {
+			who = "ours";
+			err = worker_do(&a, W_PROBE, 0, &ra);
+			if (err)
+				break;
+			who = "baseline";
+			err = worker_do(&b, W_PROBE, 0, &rb);
+			for (k = 0; k < 4 && !err; k++) {
+				va[k][r] = ra.v[k];
+				vb[k][r] = rb.v[k];
+			}
+		}
+		for (k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name), "fig2-%s-n%u", ops[k],
+				 ns[i]);
+			if (err)
+				bench_missing(name, "us", "%s at N=%u: %s",
+					      who, ns[i], strerror(err));
+			else
+				bench_emit(name, "us", median(va[k], repeats),
+					   median(vb[k], repeats), false,
+					   repeats, ns[i], ops[k]);
+		}
+		if (err)
+			break;
+	}
+	worker_stop(&a);
+	worker_stop(&b);
+}
+
+/* Figure 3: anonymous mmap+munmap with 1024 live grant maps, and with none. */
+static void figure3(void)
+{
+	struct worker w[3] = { { .label = "ours", .path = ours_path },
+			       { .label = "base", .path = base_path },
+			       { .label = "none" } };
+	double v[3][64];
+	struct wreply rep;
+	unsigned int r, i;
+	int err = 0;
+
+	for (i = 0; i < 3; i++)
+		if (worker_start(&w[i])) {
+			bench_fail("fig3", "cannot start workers");
+			return;
+		}
+	err = worker_do(&w[0], W_GROW, 1024, &rep);
+	if (!err)
+		err = worker_do(&w[1], W_GROW, 1024, &rep);
+	for (r = 0; r < repeats && !err; r++)
+		for (i = 0; i < 3 && !err; i++) {
+			err = worker_do(&w[i], W_ANON, 0, &rep);
+			v[i][r] = rep.v[0];
+		}
+	if (err) {
+		bench_missing("fig3-anon-tax", "ns", "%s", strerror(err));
+		bench_missing("fig3-anon-vs-stock", "ns", "%s", strerror(err));
+	} else {
+		double o = median(v[0], repeats), s = median(v[1], repeats);
+		double z = median(v[2], repeats);
+
+		bench_emit("fig3-anon-tax", "ns", o, z, false, repeats, 1024,
+			   NULL);
+		bench_emit("fig3-anon-vs-stock", "ns", o, s, false, repeats,
+			   1024, NULL);
+	}
+	for (i = 0; i < 3; i++)
+		worker_stop(&w[i]);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gntbench [options] OURS_DEV BASELINE_DEV\n"
+		"Figures 1-3 of make bench: map cycles, latency against the\n"
+		"number of live maps, and the tax on anonymous mmap, for two\n"
+		"gntdev-ABI devices in the same boot (e.g. /dev/xen/gntmap\n"
+		"/dev/xen/gntdev), over grants of the test domain's sharer.\n"
+		"  -d, --domain NAME    sharer domain (default sharer)\n"
+		"  -r, --repeats N      repeats per figure, median taken (5)\n"
+		"  -p, --probes N       probes per latency repeat (16)\n"
+		"  -b, --budget-ms MS   time per throughput sample (150)\n"
+		"  -f, --figures LIST   figures to run, e.g. 1,2,3 (all)\n"
+		"  -n, --scale LIST     N values of figure 2 (1,64,1024,8192)\n"
+		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
+}
+
+static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		      unsigned int *v)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int parse_list(const char *s, unsigned int lo, unsigned int hi,
+		      unsigned int *v, unsigned int max)
+{
+	char buf[128], *tok, *save = NULL;
+	unsigned int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == max || parse_uint(tok, lo, hi, &v[n]))
+			return -1;
+		n++;
+	}
+	return n ? (int)n : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "probes", required_argument, NULL, 'p' },
+		{ "budget-ms", required_argument, NULL, 'b' },
+		{ "figures", required_argument, NULL, 'f' },
+		{ "scale", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int ns[8] = { 1, 64, 1024, 8192 }, nn = 4, figs[8], nf = 0;
+	bool want[4] = { false, true, true, true };
+	const char *domain = "sharer", *why;
+	struct testdom *td;
+	int c, r, i;
+
+	while ((c = getopt_long(argc, argv, "d:r:p:b:f:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			domain = optarg;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 1, 64, &repeats))
+				goto bad;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 1, 10000, &probes))
+				goto bad;
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1, 60000, &budget_ms))
+				goto bad;
+			break;
+		case 'f':
+			r = parse_list(optarg, 1, 3, figs, 8);
+			if (r < 0)
+				goto bad;
+			nf = r;
+			memset(want, 0, sizeof(want));
+			for (i = 0; i < (int)nf; i++)
+				want[figs[i]] = true;
+			break;
+		case 'n':
+			r = parse_list(optarg, 1, MAX_LIVE, ns, 8);
+			if (r < 0)
+				goto bad;
+			nn = r;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "gntbench: need OURS_DEV and BASELINE_DEV (see --help)\n");
+		return 2;
+	}
+	ours_path = argv[optind];
+	base_path = argv[optind + 1];
+	bench_env();
+
+	if (!dev_ok(ours_path, &why) || !dev_ok(base_path, &why)) {
+		/* Nothing to compare: say why for every figure asked. */
+		if (want[1])
+			bench_missing("fig1", "pages/s", "%s", why);
+		if (want[2])
+			bench_missing("fig2", "us", "%s", why);
+		if (want[3])
+			bench_missing("fig3", "ns", "%s", why);
+		return bench_done();
+	}
+	td = testdom_open(domain, 120000);
+	if (!td) {
+		bench_fail("sharer", "testdom_open(%s): %s", domain,
+			   strerror(errno));
+		return bench_done();
+	}
+	domid = testdom_domid(td);
+	r = testdom_share(td, NREFS, true, 0x6e7b, refs);
+	if (r) {
+		bench_fail("sharer", "share %u pages: %s", NREFS,
+			   strerror(-r));
+		testdom_close(td);
+		return bench_done();
+	}
+	if (want[1])
+		figure1();
+	if (want[2])
+		figure2(ns, nn);
+	if (want[3])
+		figure3();
+	/* Every worker has exited: the domU must get every page back. */
+	r = testdom_end_all_wait(td, 30000);
+	bench_check(r == 0, "gntbench: no grant leaked (%d still mapped)", r);
+	testdom_close(td);
+	return bench_done();
+bad:
+	fprintf(stderr, "gntbench: bad value '%s' for an option\n", optarg);
+	return 2;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vchanbench: figure 5 of `make bench` (docs/performance.md), in dom0.
+ *
+ * libxenvchan streaming from dom0 to the test domU over 64 KiB rings; the
+ * dom0 end maps the domU's ring grants through whatever serves
+ * /dev/xen/gntdev in this boot (stock xen-gntdev, or gntmap in the drop-in
+ * boot), so this is the one figure whose two sides come from two boots.
+ * The domU end is vchan-peer (tests/vm/stock/vchan-proto.h): it checks
+ * every byte and answers with the count of bad blocks, which is when the
+ * clock stops.  Its reply stream is drained, not timed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxenvchan.h>
+#include <xenstore.h>
+
+#include "testdom.h"
+#include "vchan-proto.h"
+#include "benchout.h"
+
+#define CHUNK		65536
+#define MAX_REPEATS	64
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int xfer(struct libxenvchan *c, void *buf, size_t len, bool out)
+{
+	size_t done = 0;
+	int n;
+
+	while (done < len) {
+		n = out ? libxenvchan_write(c, (char *)buf + done, len - done) :
+			  libxenvchan_read(c, (char *)buf + done, len - done);
+		if (n <= 0)
+			return -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+/* The peer serves again after each close; its ready node says when. */
+static int take_ready(struct xs_handle *xs, const char *ready, int timeout_s)
+{
+	double end = now_s() + timeout_s;
+	unsigned int len;
+	char *v;
+
+	while (now_s() < end) {
+		v = xs_read(xs, XBT_NULL, ready, &len);
+		if (v) {
+			free(v);
+			return xs_rm(xs, XBT_NULL, ready) ? 0 : -EIO;
+		}
+		usleep(50000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* One connection: MiB/s of @len bytes dom0 -> domU, checked by the peer. */
+static int stream_once(struct xs_handle *xs, uint32_t domid,
+		       const uint8_t *data, uint32_t len, uint32_t seed,
+		       double *mibs)
+{
+	char path[96], ready[112];
+	static uint8_t sink[CHUNK];
+	struct libxenvchan *c;
+	struct vchan_hdr h = { .magic = VCHAN_MAGIC, .len = len, .seed = seed };
+	uint32_t bad = 0, pos, n;
+	double t0, t1;
+	int r;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/" VCHAN_NODE,
+		 domid);
+	snprintf(ready, sizeof(ready), "%s-ready", path);
+	r = take_ready(xs, ready, 60);
+	if (r)
+		return r;
+	c = libxenvchan_client_init(NULL, domid, path);
+	if (!c)
+		return errno ? -errno : -EIO;
+	c->blocking = 1;
+	t0 = now_s();
+	r = xfer(c, &h, sizeof(h), true);
+	if (!r)
+		r = xfer(c, (void *)data, len, true);
+	if (!r)
+		r = xfer(c, &bad, sizeof(bad), false);
+	t1 = now_s();
+	for (pos = 0; !r && pos < len; pos += n) {
+		n = len - pos < CHUNK ? len - pos : CHUNK;
+		r = xfer(c, sink, n, false);
+	}
+	libxenvchan_close(c);
+	if (!r && bad)
+		r = -EILSEQ;	/* a corrupt stream is no figure */
+	*mibs = len / (1024.0 * 1024) / (t1 - t0);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vchanbench --driver stock|gntmap [options]\n"
+		"Figure 5 of make bench: libxenvchan throughput dom0 -> domU\n"
+		"with 64 KiB rings, through whatever serves /dev/xen/gntdev in\n"
+		"this boot (--driver names it: stock is the baseline side).\n"
+		"  -d, --domain NAME  domain running vchan-peer (sharer)\n"
+		"  -r, --repeats N    connections, median taken (5)\n"
+		"      --mb MB        stream size per connection (16)\n"
+		"Prints TAP; the figure's half follows '# BENCH-PART '.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "driver", required_argument, NULL, 'D' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "mb", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *domain = "sharer", *side = NULL, *name = "fig5-vchan-64k";
+	unsigned long repeats = 5, mb = 16;
+	double v[MAX_REPEATS];
+	struct xs_handle *xs;
+	uint32_t domid, seed = 0x76636862, i, len;
+	uint8_t *data;
+	char *end;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "d:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			if (!strcmp(optarg, "stock"))
+				side = "baseline";
+			else if (!strcmp(optarg, "gntmap"))
+				side = "ours";
+			else
+				goto bad;
+			break;
+		case 'd':
+			domain = optarg;
+			break;
+		case 'r':
+			repeats = strtoul(optarg, &end, 10);
+			if (*end || !repeats || repeats > MAX_REPEATS)
+				goto bad;
+			break;
+		case 'm':
+			mb = strtoul(optarg, &end, 10);
+			if (*end || !mb || (mb << 20) > VCHAN_MAX_LEN)
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !side) {
+		fprintf(stderr, "vchanbench: need --driver stock|gntmap and no other argument\n");
+		return 2;
+	}
+	bench_env();
+	len = mb << 20;
+	data = malloc(len);
+	if (!data) {
+		bench_fail(name, "cannot allocate %lu MiB", mb);
+		return bench_done();
+	}
+	/* Generated once, outside the clock. */
+	for (i = 0; i < len; i++)
+		data[i] = vchan_byte(seed, i);
+	r = testdom_lookup(domain, 120000, &domid);
+	if (r) {
+		bench_fail(name, "domain %s: %s", domain, strerror(-r));
+		return bench_done();
+	}
+	xs = xs_open(0);
+	if (!xs) {
+		bench_fail(name, "xenstore: %s", strerror(errno));
+		return bench_done();
+	}
+	for (i = 0; i < repeats; i++) {
+		r = stream_once(xs, domid, data, len, seed, &v[i]);
+		if (r) {
+			bench_fail(name, "connection %u: %s", i + 1,
+				   strerror(-r));
+			break;
+		}
+	}
+	xs_close(xs);
+	if (!r) {
+		qsort(v, repeats, sizeof(v[0]), cmp_double);
+		bench_part(name, "MiB/s", side,
+			   repeats % 2 ? v[repeats / 2] :
+			   (v[repeats / 2 - 1] + v[repeats / 2]) / 2,
+			   true, repeats);
+	}
+	free(data);
+	return bench_done();
+bad:
+	fprintf(stderr, "vchanbench: bad value '%s' for an option\n", optarg);
+	return 2;
+}
