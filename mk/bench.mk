@@ -103,12 +103,11 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 # bench run never mixes with the results of make check.
 bench-vm: images
 	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
-	@rc=0; for l in $(BENCH_LISTS); do \
-		s=bench-$(KERNEL)-$${l%.list}; s=$${s%-[0-9]*}; \
+	@rc=0; for l in $(BENCH_LISTS); do st=$${l%.list}; \
 		RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
 		tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
 			{ print $$2; exit }' tests/vm/bench/$$l) \
-			--stage bench-$(KERNEL)-$${l%.list} \
+			--stage bench-$(KERNEL)-$${st#bench-} \
 			$(BENCH_SUITE_DIR)/$$l || rc=1; \
 	done; exit $$rc
 
@@ -123,7 +122,7 @@ bench-host: $(BUILD)/core/core-bench
 
 bench-report:
 	@mkdir -p $(BENCH_OUT)
-	@tools/bench/collect.sh $(BENCH_RESULTS) $(BENCH_OUT) $(KVER)
+	@tools/bench/collect.sh $(BENCH_RESULTS) $(BENCH_OUT)
 
 # The VM part may fail (a figure's driver missing, a crash); the report
 # still shows what was measured and names what is missing.
