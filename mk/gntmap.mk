@@ -18,14 +18,22 @@ GM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock -I$(GM_SRC)
 GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 
-GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress
+GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
+# The domU end of gntmap-vsp: Xen's vchan-socket-proxy, vsp-echo, a hook.
+GM_DOMU := $(BUILD)/$(KVER)/vm/domu
+GM_VSP := $(CACHE)/vmroot/usr/lib/xen-4.17/bin/vchan-socket-proxy
+GM_DOMU_INSTALLED := $(GM_DOMU)/opt/gntmap/bin/vsp-echo \
+	$(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy \
+	$(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp
+
 VM_DOM0_DEPS += $(GM_INSTALLED)
+VM_DOMU_DEPS += $(GM_DOMU_INSTALLED)
 
 .PHONY: gntmap-user demo
-gntmap-user: $(GM_INSTALLED)
+gntmap-user: $(GM_INSTALLED) $(GM_DOMU_INSTALLED)
 
 $(GM_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c \
 		$(TOP)/tests/vm/lib/testdom.h $(TOP)/tests/vm/lib/testdom_pattern.h
@@ -54,6 +62,28 @@ $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore -lpthread
+
+$(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
+
+$(GM_OBJ)/vsp-echo: $(GM_SRC)/vsp-echo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -o $@ $<
+
+$(GM_DOMU)/opt/gntmap/bin/vsp-echo: $(GM_OBJ)/vsp-echo
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy: $(GM_VSP)
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(GM_VSP):
+	tests/harness/deps.sh vm $(KERNEL)
+
+$(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp: $(GM_SRC)/hooks/55-gntmap-vsp
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
 
 # Static pattern rules: the bin directory is shared with other parts.
 $(addprefix $(GM_BIN)/,$(GM_PROGS)): $(GM_BIN)/%: $(GM_OBJ)/%
