@@ -96,7 +96,7 @@ static void usage(FILE *f)
 		"Check that what the qdisk test domain wrote to its disk reached\n"
 		"the image file in dom0; prints TAP.\n"
 		"  -d, --domain NAME   xl name of the qdisk domain (default qdisk)\n"
-		"  -t, --timeout SECS  wait this long for its report (default 120)\n"
+		"  -t, --timeout SECS  wait this long for its report (default 60)\n"
 		"  -h, --help          this text\n");
 }
 
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	const char *domain = "qdisk";
 	char *report = NULL, *be = NULL, *params = NULL, *file;
 	unsigned long seed, off, bytes, bad;
-	int opt, timeout_s = 120, r;
+	int opt, timeout_s = 60, r;
 	struct xs_handle *xs;
 	uint32_t domid;
 	long got;
