@@ -2,6 +2,8 @@
 #
 # Xen under QEMU: the VM images and the runs (docs/harness.md).
 #
+#   make deps                          host packages, and the VM packages of
+#                                      every kernel of CHECK_KERNELS
 #   make images [KERNEL=6.12]          dom0 + test-domU initramfs for KERNEL
 #   make check-vm                      every suite, once per kernel of
 #                                      CHECK_KERNELS, one boot per profile
@@ -15,17 +17,21 @@ SUITES ?=
 HARNESS := tests/harness
 VM_ENV = CACHE=$(CACHE) BUILD=$(BUILD) RESULTS=$(RESULTS)
 
-.PHONY: images vm-deps check-vm vm-check vm-check-kernel vm-run vm-shell \
+.PHONY: deps images vm-deps check-vm vm-check vm-check-kernel vm-run vm-shell \
 	check-harness harness-selftest-deps
 
 check-vm: vm-check
+
+deps:
+	@$(HARNESS)/deps.sh host
+	@for k in $(CHECK_KERNELS); do $(HARNESS)/deps.sh vm $$k || exit 1; done
 
 # The parts' in-VM programs and modules first (VM_DOM0_DEPS/VM_DOMU_DEPS
 # are expanded in the recipe, when every mk/*.mk has been read).
 vm-deps:
 	@$(HARNESS)/deps.sh host
 	@$(MAKE) --no-print-directory modules
-	$(if $(strip $(VM_DOM0_DEPS) $(VM_DOMU_DEPS)),@$(MAKE) --no-print-directory $(VM_DOM0_DEPS) $(VM_DOMU_DEPS))
+	$(if $(strip $(VM_DOM0_DEPS) $(VM_DOMU_DEPS)),@$(MAKE) -s --no-print-directory $(VM_DOM0_DEPS) $(VM_DOMU_DEPS))
 
 images: vm-deps
 	@$(VM_ENV) $(HARNESS)/images.sh $(KERNEL)

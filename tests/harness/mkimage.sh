@@ -71,7 +71,7 @@ add_libs_tree() {
 # Kernel modules by name, with their dependencies in load order, listed in
 # /etc/gntmap/kmod/<name> for the init's kmod_load.
 add_kmods() {
-	local dep=$vmroot/lib/modules/$kver/modules.dep name path rel
+	local dep=$vmroot/lib/modules/$kver/modules.dep name path rel src
 	mkdir -p "$root/etc/gntmap/kmod"
 	for name in "$@"; do
 		rel=$(sed -n "s|^\(\([^:]*/\)\{0,1\}$name\.ko[.a-z]*\):.*|\1|p" \
@@ -85,8 +85,19 @@ add_kmods() {
 		for path in $(sed -n "s|^$rel: *||p" "$dep" | tr ' ' '\n' |
 				tac) "$rel"; do
 			mkdir -p "$root/lib/modules/$kver/$(dirname "$path")"
-			cp "$vmroot/lib/modules/$kver/$path" \
-				"$root/lib/modules/$kver/$path"
+			# Unpacked here, once: busybox insmod would hand the
+			# compressed file to the kernel first, which logs an
+			# "Invalid ELF header" before the userspace fallback.
+			src=$vmroot/lib/modules/$kver/$path
+			path=${path%.xz}
+			path=${path%.zst}
+			path=${path%.gz}
+			case $src in
+			*.xz) xz -dc "$src" ;;
+			*.zst) zstd -qdc "$src" ;;
+			*.gz) gzip -dc "$src" ;;
+			*) cat "$src" ;;
+			esac >"$root/lib/modules/$kver/$path"
 			echo "/lib/modules/$kver/$path" \
 				>>"$root/etc/gntmap/kmod/$name"
 		done
@@ -201,5 +212,5 @@ domu) domu ;;
 esac
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
-	cpio -0 -o -H newc --quiet -R 0:0) >"$out.tmp"
-mv "$out.tmp" "$out"
+	cpio -0 -o -H newc --quiet -R 0:0) >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"

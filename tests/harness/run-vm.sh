@@ -16,7 +16,7 @@
 #
 # SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
 # runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
-# QEMU_MEM (MiB), VM_SHELL_TIMEOUT (seconds).
+# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +25,9 @@ CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 RESULTS=${RESULTS:-$BUILD/results}
 QEMU_MEM=${QEMU_MEM:-2048}
+QEMU_SMP=${QEMU_SMP:-2}
+# KVM cannot run Xen here and SMAP/SMEP crash the PV dom0 (design.md).
+QEMU_CPU=${QEMU_CPU:-max,-smap,-smep}
 
 kernel=6.1 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
@@ -78,9 +81,11 @@ fi
 
 logs=$BUILD/logs/$stage
 mkdir -p "$logs" "$RESULTS"
-console=$logs/console.log
-tapraw=$logs/tap.raw
-rm -f "$console" "$tapraw"
+# A private directory per run: two runs of one stage (two shells, two
+# engineers) must never read each other's serial output.
+run=$(mktemp -d "$logs/run.XXXXXX")
+console=$run/console.log
+tapraw=$run/tap.raw
 
 # Xen on COM1, dom0's console behind it on hvc0; results on COM2.
 xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
@@ -88,7 +93,7 @@ xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
 dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
 dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max,-smap,-smep -smp 2
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
 	-m "$QEMU_MEM" -nodefaults -no-reboot -display none -vga none
 	-kernel "$xen" -append "$xen_args"
 	-initrd "$vmlinuz $dom0_args,$img/dom0.cpio")
@@ -96,6 +101,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max,-smap,-smep -smp 2
 if [ "$mode" = shell ]; then
 	echo "run-vm: dom0 shell on $kernel ($kver), profile $profile;" \
 		"'poweroff -f' or Ctrl-A X leaves" >&2
+	rmdir "$run"
 	exec timeout --foreground -k 5 "${VM_SHELL_TIMEOUT:-14400}" \
 		"${qemu[@]}" -serial mon:stdio
 fi
@@ -184,7 +190,7 @@ if [ $ended -eq 0 ]; then
 	else
 		why="QEMU exited with status $rc before the end"
 	fi
-	result "not ok" "vm: run completed ($why; see $console)"
+	result "not ok" "vm: run completed ($why; see $logs/console.log)"
 	tail -n 30 "$console" 2>/dev/null | sed 's/^/# /' >>"$tap"
 fi
 
@@ -199,8 +205,9 @@ else
 fi
 echo "1..$n" >>"$tap"
 
-# File each log the dom0 dumped on the console under its own name.
-tr -d '\r' <"$console" | awk -v dir="$logs" '
+# File each log the dom0 dumped on the console under its own name, then
+# make this run's logs the stage's.
+tr -d '\r' <"$console" | awk -v dir="$run" '
 	/^==== gntmap-log: end ====/ { out = ""; next }
 	/^==== gntmap-log: .* ====$/ {
 		name = $3; gsub(/[^A-Za-z0-9._-]/, "_", name)
@@ -208,6 +215,10 @@ tr -d '\r' <"$console" | awk -v dir="$logs" '
 	}
 	out != "" { print >> out }'
 
+find "$logs" -maxdepth 1 -type f -delete
+mv "$run"/* "$logs/" 2>/dev/null || true
+rmdir "$run"
+console=$logs/console.log
 fails=$(grep -c '^not ok' "$tap" || true)
 echo "$stage: $n results, $fails failed; boot ${booted:-?}s, total" \
 	"$((t1 - t0))s; logs in $logs" >&2
