@@ -277,9 +277,9 @@ static void bench_empty(struct bench *b, bool list)
 	sim_mm_exit(b->mm);
 }
 
-static void usage(FILE *f, const char *prog)
+static void usage(const char *prog)
 {
-	fprintf(f,
+	printf(
 		"usage: %s [--json] [--max-subs N] [--reps N] [--budget-ms MS]\n"
 		"Micro-benchmark of the userspace core (interval tree) against\n"
 		"a naive list registry: insert, remove, invalidate with no hit\n"
@@ -336,10 +336,10 @@ int main(int argc, char **argv)
 			budget_ns = v * 1e6;
 			break;
 		case 'h':
-			usage(stdout, argv[0]);
+			usage(argv[0]);
 			return 0;
 		default:
-			usage(stderr, argv[0]);
+			/* getopt_long() has printed the one-line error. */
 			return 2;
 		}
 	}

@@ -545,9 +545,9 @@ static int unload(const char *mod)
 	return syscall(SYS_delete_module, mod, O_NONBLOCK) ? -errno : 0;
 }
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
+	printf(
 		"usage: itn-vmtest [--backend itn|kernel]\n"
 		"Run the core's VMA tests on this process's mm through the\n"
 		"self-test device, loading and unloading the modules; TAP out.\n");
@@ -570,10 +570,10 @@ int main(int argc, char **argv)
 			backend = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			usage();
 			return 0;
 		default:
-			usage(stderr);
+			/* getopt_long() has printed the one-line error. */
 			return 2;
 		}
 	}
