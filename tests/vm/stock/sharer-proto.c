@@ -55,6 +55,40 @@ static void test_bad_commands(struct testdom *td)
 	       r);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The largest share the tests rely on: 2048 distinct refs, all ended. */
+static void test_big_share(struct testdom *td)
+{
+	const unsigned int n = 2048;
+	uint32_t *refs = calloc(n, sizeof(*refs));
+	unsigned int i, dup = 0;
+	int r = -ENOMEM;
+
+	if (refs)
+		r = testdom_share(td, n, false, 11, refs);
+	if (!tap_ok(!r, "share of %u pages (%s)", n, strerror(-r))) {
+		free(refs);
+		return;
+	}
+	qsort(refs, n, sizeof(*refs), cmp_u32);
+	for (i = 1; i < n; i++)
+		if (refs[i] == refs[i - 1])
+			dup++;
+	tap_ok(!dup, "share of %u pages: every ref distinct (%u repeats)", n,
+	       dup);
+	r = testdom_verify(td, 11);
+	tap_ok(r == 0, "share of %u pages: filled (%d bad)", n, r);
+	r = testdom_end_all(td);
+	tap_ok(r == 0, "share of %u pages: all ended (%d left)", n, r);
+	free(refs);
+}
+
 /* Pages replaced while mapped stay granted until unmapped, then go. */
 static void test_orphans(struct testdom *td, xengnttab_handle *xgt)
 {
@@ -134,6 +168,7 @@ int main(int argc, char **argv)
 	r = testdom_share(td, 1, true, 9, &ref);
 	tap_ok(!r && testdom_end_all(td) == 0, "sharer still works (%s)",
 	       strerror(-r));
+	test_big_share(td);
 	xgt = xengnttab_open(NULL, 0);
 	if (tap_ok(xgt, "open gntdev (%s)", xgt ? "ok" : strerror(errno))) {
 		test_orphans(td, xgt);
