@@ -9,7 +9,8 @@
  * carries invalidate_range_end.  The mm calls invalidate_range_end on every
  * notifier that has one when any start fails, and warns if the failing
  * notifier itself has an end; splitting the two keeps a non-blockable
- * refusal (-EAGAIN) balanced and silent.
+ * refusal (-EAGAIN) balanced and silent.  end_mn is linked first (see
+ * itn_reg_get()).
  */
 #include "itn.h"
 
@@ -169,6 +170,11 @@ static void itn_apply_deferred(struct itn_registry *reg)
 static void itn_inv_end(struct itn_registry *reg)
 {
 	spin_lock(&reg->lock);
+	/* The end of a range that began before start_mn was linked. */
+	if (!reg->active_invalidate_ranges) {
+		spin_unlock(&reg->lock);
+		return;
+	}
 	if (--reg->active_invalidate_ranges || !itn_is_invalidating(reg)) {
 		spin_unlock(&reg->lock);
 		return;
@@ -235,7 +241,7 @@ static void itn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	itn_inv_end(reg);
 }
 
-static struct mmu_notifier *itn_alloc_start(struct mm_struct *mm)
+static struct mmu_notifier *itn_alloc_end(struct mm_struct *mm)
 {
 	struct itn_registry *reg;
 
@@ -249,10 +255,10 @@ static struct mmu_notifier *itn_alloc_start(struct mm_struct *mm)
 	reg->itree = RB_ROOT_CACHED;
 	init_waitqueue_head(&reg->wq);
 	INIT_HLIST_HEAD(&reg->deferred_list);
-	return &reg->start_mn;
+	return &reg->end_mn;
 }
 
-static struct mmu_notifier *itn_alloc_end(struct mm_struct *mm)
+static struct mmu_notifier *itn_alloc_start(struct mm_struct *mm)
 {
 	struct itn_registry *reg = itn_reg_pending;
 
@@ -260,7 +266,7 @@ static struct mmu_notifier *itn_alloc_end(struct mm_struct *mm)
 	if (!reg)
 		return ERR_PTR(-EINVAL);
 	atomic_inc(&reg->nr_base);
-	return &reg->end_mn;
+	return &reg->start_mn;
 }
 
 static void itn_reg_put_base(struct itn_registry *reg)
@@ -292,7 +298,16 @@ static const struct mmu_notifier_ops itn_end_ops = {
 	.free_notifier = itn_free_end,
 };
 
-/* Find or create the registry of @mm and take one reference on it. */
+/*
+ * Find or create the registry of @mm and take one reference on it.
+ *
+ * Each registration waits out the running ranges (mm_take_all_locks()),
+ * but a range that needs no mmap lock (reclaim, migration) can run whole
+ * between the two.  Linking end_mn first makes such a range show us an end
+ * without a start, which itn_inv_end() ignores while nothing is active;
+ * the other order would show a start without an end and leave the
+ * registry busy for ever.
+ */
 static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 {
 	struct mmu_notifier *start, *end;
@@ -300,20 +315,20 @@ static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 
 	mmap_assert_write_locked(mm);
 	mutex_lock(&itn_reg_mutex);
-	start = mmu_notifier_get_locked(&itn_start_ops, mm);
-	if (IS_ERR(start)) {
-		reg = ERR_CAST(start);
+	end = mmu_notifier_get_locked(&itn_end_ops, mm);
+	if (IS_ERR(end)) {
+		reg = ERR_CAST(end);
 		goto out;
 	}
-	reg = start_to_reg(start);
+	reg = end_to_reg(end);
 	itn_reg_pending = reg;
-	end = mmu_notifier_get_locked(&itn_end_ops, mm);
+	start = mmu_notifier_get_locked(&itn_start_ops, mm);
 	itn_reg_pending = NULL;
-	if (IS_ERR(end) || WARN_ON_ONCE(end != &reg->end_mn)) {
-		if (!IS_ERR(end))
-			mmu_notifier_put(end);
-		mmu_notifier_put(start);
-		reg = IS_ERR(end) ? ERR_CAST(end) : ERR_PTR(-EBUSY);
+	if (IS_ERR(start) || WARN_ON_ONCE(start != &reg->start_mn)) {
+		if (!IS_ERR(start))
+			mmu_notifier_put(start);
+		mmu_notifier_put(end);
+		reg = IS_ERR(start) ? ERR_CAST(start) : ERR_PTR(-EBUSY);
 	}
 out:
 	mutex_unlock(&itn_reg_mutex);
@@ -323,8 +338,8 @@ out:
 static void itn_reg_put(struct itn_registry *reg)
 {
 	mutex_lock(&itn_reg_mutex);
-	mmu_notifier_put(&reg->end_mn);
 	mmu_notifier_put(&reg->start_mn);
+	mmu_notifier_put(&reg->end_mn);
 	mutex_unlock(&itn_reg_mutex);
 }
 

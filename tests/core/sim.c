@@ -371,6 +371,8 @@ struct mmu_notifier *mmu_notifier_get_locked(const struct mmu_notifier_ops *ops,
 	spin_unlock(&subs->lock);
 	gate_write_unlock(&subs->srcu);
 	gate_write_unlock(&subs->ranges);
+	if (sim_hooks.after_link)
+		sim_hooks.after_link(mn);
 	return mn;
 }
 

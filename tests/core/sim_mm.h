@@ -102,6 +102,8 @@ int sim_mm_notifier_count(struct mm_struct *mm, unsigned int *users);
 struct sim_hooks {
 	void (*will_sleep)(wait_queue_head_t *wq);
 	void (*after_fault)(struct hmm_range *range);
+	/* After a new base notifier is linked, outside mm_take_all_locks. */
+	void (*after_link)(struct mmu_notifier *mn);
 	void *priv;
 };
 extern struct sim_hooks sim_hooks;

@@ -146,6 +146,51 @@ static void insert_locked_unlocked(void *arg)
 	itn_sub_insert_locked(&c1.sub, mm, A(0), PAGE_SIZE, c2.sub.ops);
 }
 
+static struct mm_struct *window_mm;
+static int window_links;
+
+/*
+ * Reclaim on another CPU needs no mmap lock, only the rmap locks that
+ * each registration's mm_take_all_locks() waits out: a whole range can
+ * run between the linking of the registry's two base notifiers.
+ */
+static void range_in_registration_window(struct mmu_notifier *mn)
+{
+	struct mmu_notifier_range r;
+
+	(void)mn;
+	if (window_links++)
+		return;
+	sim_range_init(&r, window_mm, A(0), A(1), MMU_NOTIFY_CLEAR, true);
+	if (sim_range_start(&r))
+		abort();
+	sim_range_end(&r);
+}
+
+TEST(range_between_the_two_registrations_leaves_no_imbalance)
+{
+	struct probe p;
+
+	setup();
+	window_mm = sim_mm_new();
+	window_links = 0;
+	sim_hooks.after_link = range_in_registration_window;
+	CHECK(tclient_insert(&c1, window_mm, A(0), PAGE_SIZE) == 0);
+	sim_hooks.after_link = NULL;
+	EXPECT(window_links == 2);
+	/* Idle: a reader returns, an insert goes straight in. */
+	CHECK(!read_begin_blocks(&p, &c1));
+	EXPECT(probe_join(&p));
+	CHECK(tclient_insert(&c2, window_mm, A(4), PAGE_SIZE) == 0);
+	CHECK(!read_begin_blocks(&p, &c2));
+	EXPECT(probe_join(&p));
+	EXPECT(sim_mm_zap(window_mm, A(0), 8 * PAGE_SIZE) == 0);
+	EXPECT(c1.ncalls == 1 && c2.ncalls == 1);
+	tclient_remove(&c1);
+	tclient_remove(&c2);
+	sim_mm_exit(window_mm);
+}
+
 TEST(insert_locked_asserts_the_mmap_lock)
 {
 	EXPECT(tap_dies(insert_locked_unlocked, NULL));
