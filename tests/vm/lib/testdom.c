@@ -190,6 +190,20 @@ static void wait_watch(struct testdom *td, int ms)
 		free(ev);
 }
 
+/* A domain that died or was destroyed will never answer. */
+static bool domain_alive(struct testdom *td)
+{
+	char path[48];
+	unsigned int len;
+	char *v;
+
+	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/name",
+		 td->domid);
+	v = xs_read(td->xs, XBT_NULL, path, &len);
+	free(v);
+	return v || errno != ENOENT;
+}
+
 /* Sends one command and waits for its answer: the result, or -errno. */
 static long td_cmd(struct testdom *td, const char *fmt, ...)
 {
@@ -221,6 +235,8 @@ static long td_cmd(struct testdom *td, const char *fmt, ...)
 			return result;
 		}
 		free(v);
+		if (!domain_alive(td))
+			return -ESRCH;
 		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
 		/* The watch wakes us; the timeout only covers a lost event. */

@@ -33,6 +33,11 @@ struct testdom *testdom_open(const char *name, int timeout_ms);
  * (ENOENT when it never appeared).
  */
 int testdom_lookup(const char *name, int timeout_ms, uint32_t *domid);
+
+/*
+ * Every command below waits for the domU's answer: -ESRCH if the domain
+ * went away meanwhile, -ETIMEDOUT after three minutes without one.
+ */
 void testdom_close(struct testdom *td);
 uint32_t testdom_domid(const struct testdom *td);
 
