@@ -537,6 +537,25 @@ static void figure3(void)
 		worker_stop(&w[i]);
 }
 
+/*
+ * How often back-to-back clock reads return the same time, and what a
+ * read costs: the reason short calls are never timed alone here.
+ */
+static void clock_check(void)
+{
+	double prev = now_ns(), t, t0 = prev;
+	unsigned int same = 0, i;
+
+	for (i = 0; i < 10000; i++) {
+		t = now_ns();
+		same += t == prev;
+		prev = t;
+	}
+	printf("# clock: %u of 10000 back-to-back CLOCK_MONOTONIC reads repeated "
+	       "the previous value; %.1f ns per read\n", same,
+	       (prev - t0) / 10000);
+}
+
 /* gntmap's own counters (docs/gntmap.md), for profiling a figure. */
 static void gntmap_counters(const char *when)
 {
