@@ -117,6 +117,22 @@ static bool itn_is_invalidating(struct itn_registry *reg)
 	return reg->invalidate_seq & 1;
 }
 
+/*
+ * True once the invalidation that had @seq has ended.  Read under the lock,
+ * not with READ_ONCE(): whatever that invalidation did to the tree and to
+ * the subscriptions it walked must happen before the waiter goes on to free
+ * or reuse them, and the lock is what orders the two.
+ */
+static bool itn_seq_moved(struct itn_registry *reg, unsigned long seq)
+{
+	bool moved;
+
+	spin_lock(&reg->lock);
+	moved = reg->invalidate_seq != seq;
+	spin_unlock(&reg->lock);
+	return moved;
+}
+
 static struct itn_sub *
 itn_inv_start_range(struct itn_registry *reg,
 		    const struct mmu_notifier_range *range,
@@ -461,7 +477,7 @@ void itn_sub_remove(struct itn_sub *sub)
 
 	/* The invalidation that may be calling @sub ends when seq moves. */
 	if (wait_seq)
-		wait_event(reg->wq, READ_ONCE(reg->invalidate_seq) != wait_seq);
+		wait_event(reg->wq, itn_seq_moved(reg, wait_seq));
 
 	itn_reg_put(reg);
 	mmdrop(mm);
@@ -495,7 +511,7 @@ unsigned long itn_read_begin(struct itn_sub *sub)
 	spin_unlock(&reg->lock);
 
 	if (busy)
-		wait_event(reg->wq, READ_ONCE(reg->invalidate_seq) != seq);
+		wait_event(reg->wq, itn_seq_moved(reg, seq));
 	return seq;
 }
 EXPORT_SYMBOL_GPL(itn_read_begin);
