@@ -7,7 +7,8 @@
 # and write the stage's TAP file; or give an interactive dom0 shell.
 #
 #   -k, --kernel 6.1|6.12   Debian kernel of dom0 and the test domains
-#   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh)
+#   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh);
+#                           a profile named pvh-* boots a PVH dom0
 #   -s, --shell             interactive dom0 shell on this terminal
 #   -t, --timeout SECONDS   whole-run limit (default: boot + sum of tests)
 #       --stage NAME        name of the TAP file and log directory
@@ -16,7 +17,8 @@
 #
 # SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
 # runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
-# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds).
+# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds), and
+# DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +33,7 @@ QEMU_CPU=${QEMU_CPU:-max,-smap,-smep}
 
 kernel=6.1 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,21s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,23s/^# \{0,1\}//p' "$0"; }
 
 opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,stage:,help \
 	-n run-vm -- "$@") || { usage >&2; exit 2; }
@@ -50,6 +52,9 @@ done
 [ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
 kver=$("$here/kver.sh" "$kernel") || exit 1
 stage=${stage:-vm-$kernel-$profile}
+dom0=${DOM0:-pv}
+case $profile in pvh-*) dom0=pvh ;; esac
+case $dom0 in pv|pvh) ;; *) die "DOM0 must be pv or pvh, not '$dom0'" ;; esac
 img=$BUILD/$kver/images
 xen=$CACHE/xen-4.17.bin
 vmlinuz=$CACHE/vmroot/boot/vmlinuz-$kver
@@ -93,13 +98,23 @@ xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
 dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
 dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
+machine=()
+if [ "$dom0" = pvh ]; then
+	# design.md: with RDTSCP exposed Xen crashes PVH guests under TCG,
+	# and a PVH hardware domain needs an IOMMU.
+	[ "$QEMU_CPU" = max,-smap,-smep ] && QEMU_CPU=max,-smap,-smep,-rdtscp
+	machine=(-M q35 -device intel-iommu,intremap=on)
+	xen_args="$xen_args dom0=pvh"
+fi
+dom0_args="$dom0_args gntmap.dom0=$dom0"
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
-	-m "$QEMU_MEM" -nodefaults -no-reboot -display none -vga none
+	-m "$QEMU_MEM" "${machine[@]}" -nodefaults -no-reboot -display none
+	-vga none
 	-kernel "$xen" -append "$xen_args"
 	-initrd "$vmlinuz $dom0_args,$img/dom0.cpio")
 
 if [ "$mode" = shell ]; then
-	echo "run-vm: dom0 shell on $kernel ($kver), profile $profile;" \
+	echo "run-vm: $dom0 dom0 shell on $kernel ($kver), profile $profile;" \
 		"'poweroff -f' or Ctrl-A X leaves" >&2
 	rmdir "$run"
 	exec timeout --foreground -k 5 "${VM_SHELL_TIMEOUT:-14400}" \
@@ -121,7 +136,7 @@ trap 'exit 130' INT TERM
 grep -qx "$stage" "$RESULTS/expected-stages" 2>/dev/null ||
 	echo "$stage" >>"$RESULTS/expected-stages"
 tap=$RESULTS/$stage.tap
-: >"$tap"
+echo "# dom0 $dom0" >"$tap"
 : >"$tapraw"
 
 t0=$(date +%s)
