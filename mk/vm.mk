@@ -5,13 +5,21 @@
 #   make deps                          host packages, and the VM packages of
 #                                      every kernel of CHECK_KERNELS
 #   make images [KERNEL=6.12]          dom0 + test-domU initramfs for KERNEL
-#   make check-vm                      every suite, once per kernel of
-#                                      CHECK_KERNELS, one boot per profile
+#   make check-vm [KERNEL=6.12]        every suite, once per kernel of
+#                                      CHECK_KERNELS (default: KERNEL if
+#                                      given, else 6.1 6.12), one boot per
+#                                      profile
 #   make vm-run SUITES="a.list b.list" [KERNEL=6.12]   chosen suites only
 #   make vm-shell [PROFILE=dropin]     interactive dom0 shell (serial on stdio)
 #   make check-harness                 the runner's self-checks (not in check)
 
+# "make check KERNEL=6.12" runs the 6.12 pass alone; plain "make check"
+# runs every kernel.
+ifeq ($(origin KERNEL),command line)
+CHECK_KERNELS ?= $(KERNEL)
+else
 CHECK_KERNELS ?= 6.1 6.12
+endif
 PROFILE ?= stock
 SUITES ?=
 HARNESS := tests/harness

@@ -80,7 +80,7 @@ fi
 # domain to come up, and the log dump.
 if [ -z "$total" ]; then
 	total=$(cat "${files[@]}" /dev/null |
-		awk '/^@domain/ { t += 90 } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
+		awk '/^@domain/ { t += 160 } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
 		END { print t + 240 }')
 fi
 
