@@ -101,6 +101,7 @@ extern bool gntmap_xlat;
 void gntmap_xlat_init(void);
 int gntmap_xlat_check_grants(struct gntmap_map *map);
 int gntmap_xlat_map_grants(struct gntmap_map *map);
+void gntmap_xlat_flush(struct gntmap_map *map);
 int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma);
 
 /* vma.c */

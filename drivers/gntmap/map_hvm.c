@@ -15,6 +15,7 @@
  */
 #include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/workqueue.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
 #include <xen/xen.h>
@@ -91,6 +92,28 @@ int gntmap_xlat_map_grants(struct gntmap_map *map)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Run now the deferred unmaps that were waiting for the PTEs that a munmap
+ * or exit has just zapped, instead of a few milliseconds later: VMA close
+ * comes after the zap, so a grant the process let go of is ended by the
+ * time munmap() returns.  A run whose pages are still in use (pinned)
+ * simply reschedules itself.  Called without map->lock, by a caller that
+ * holds a reference on the map.
+ */
+void gntmap_xlat_flush(struct gntmap_map *map)
+{
+	unsigned int i;
+
+	if (!gntmap_xlat)
+		return;
+	for (i = 0; i < map->count; i++) {
+		/* Only a run's first page has its work item initialised. */
+		if (READ_ONCE(map->state[i]) == GNTMAP_KPENDING &&
+		    READ_ONCE(map->runs[i].data) == map)
+			flush_delayed_work(&map->runs[i].gnttab_work);
+	}
 }
 
 /*

@@ -61,6 +61,7 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		itn_sub_remove(&map->sub);
 		map->sub_live = false;
 	}
+	gntmap_xlat_flush(map);
 	gntmap_map_put(map);
 }
 
