@@ -79,8 +79,6 @@ static size_t pump(int to, int from, size_t len, int timeout_s,
 			if (n <= 0)
 				break;
 			sent += n;
-			if (sent == len)
-				close(to);
 		}
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			n = read(from, buf, sizeof(buf));
@@ -91,8 +89,11 @@ static size_t pump(int to, int from, size_t len, int timeout_s,
 			got += n;
 		}
 	}
-	if (sent < len)
-		close(to);
+	/*
+	 * Only now: the proxy ends the vchan at EOF on its input, and would
+	 * drop what the domU has not sent back yet.
+	 */
+	close(to);
 	return got;
 }
 

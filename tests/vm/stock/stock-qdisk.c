@@ -64,6 +64,29 @@ static char *first_vbd_backend(struct xs_handle *xs, uint32_t domid)
 	return be;
 }
 
+/* Says what a page that differs holds instead, for the log. */
+static void describe_bad(const uint8_t *page, unsigned long i, uint32_t seed)
+{
+	unsigned long o, zero = 0, same = 0, j;
+
+	for (o = 0; o < 4096; o++) {
+		zero += !page[o];
+		same += page[o] == testdom_pattern(seed, i, o);
+	}
+	/* Data that landed at the wrong place shows as another page's. */
+	for (j = 0; j < 1024; j++) {
+		for (o = 0; o < 64; o++)
+			if (page[o] != testdom_pattern(seed, j, o))
+				break;
+		if (o == 64)
+			tap_diag("page %lu holds the start of page %lu", i, j);
+	}
+	tap_diag("page %lu: %lu of 4096 bytes right, %lu zero; first bytes %02x %02x %02x %02x, want %02x %02x %02x %02x",
+		 i, same, zero, page[0], page[1], page[2], page[3],
+		 testdom_pattern(seed, i, 0), testdom_pattern(seed, i, 1),
+		 testdom_pattern(seed, i, 2), testdom_pattern(seed, i, 3));
+}
+
 /* Pages of the image at @off that differ from the pattern; -errno. */
 static long check_image(const char *file, uint32_t seed, unsigned long off,
 			unsigned long bytes)
@@ -82,8 +105,8 @@ static long check_image(const char *file, uint32_t seed, unsigned long off,
 		for (o = 0; o < 4096; o++)
 			if (page[o] != testdom_pattern(seed, i, o))
 				break;
-		if (o < 4096)
-			bad++;
+		if (o < 4096 && bad++ < 4)
+			describe_bad(page, i, seed);
 	}
 	close(fd);
 	return bad;
