@@ -5,9 +5,12 @@
  *
  * Object lifetime:
  *
- *   struct gntmap_file   one per open; owns a list of maps by index.
+ *   struct gntmap_file   one per open; owns its maps through a maple tree
+ *                        keyed by each map's page-offset range, so every
+ *                        lookup and the search for a free range cost
+ *                        O(log n) in the number of maps.
  *   struct gntmap_map    one per MAP_GRANT_REF.  References (users):
- *                        one while it is on the file's list, one per VMA
+ *                        one while it is in the file's tree, one per VMA
  *                        that maps it, one per pending asynchronous
  *                        unmap run.  The last put frees the pages, sends
  *                        the unmap event and may sleep.
@@ -27,7 +30,7 @@
 #ifndef _GNTMAP_H
 #define _GNTMAP_H
 
-#include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -45,9 +48,13 @@ enum gntmap_page_state {
 };
 
 struct gntmap_file {
-	struct mutex lock;		/* maps, max_grants, reserved */
-	struct list_head maps;		/* sorted by index */
-	unsigned long reserved;		/* pages of the maps on the list */
+	/*
+	 * Serialises every change of maps with reserved, max_grants and
+	 * mmapped; the tree's own spinlock only guards its nodes.
+	 */
+	struct mutex lock;
+	struct maple_tree maps;		/* [index, index + count - 1] -> map */
+	unsigned long reserved;		/* pages of the maps in the tree */
 	unsigned long max_grants;	/* SET_MAX_GRANTS, ULONG_MAX if unset */
 };
 
@@ -58,9 +65,8 @@ struct gntmap_unmap_notify {
 };
 
 struct gntmap_map {
-	struct list_head next;
 	refcount_t users;
-	u64 index;			/* in pages */
+	unsigned long index;		/* in pages */
 	unsigned int count;
 	bool mmapped;			/* mmap() happened, never again */
 	bool readonly;

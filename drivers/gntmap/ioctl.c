@@ -11,26 +11,50 @@
 
 #include "gntmap.h"
 
-/* Insert @add at the first hole of the file's index space. */
+/*
+ * Highest page index a map may end at: its byte offset must fit in the
+ * u64 offset of the ABI and its pages in mmap's vm_pgoff.
+ */
+#define GNTMAP_INDEX_MAX	(ULONG_MAX >> PAGE_SHIFT)
+
+/*
+ * Put @add at the lowest free range of the file's index space that fits
+ * it (first fit, as the offsets have always been given out).  The tree
+ * tracks its gaps (MT_FLAGS_ALLOC_RANGE), so the search is O(log n).
+ * mtree_alloc_range() is not used: on 6.1 it mishandles an empty tree.
+ */
 static int gntmap_add_map(struct gntmap_file *priv, struct gntmap_map *add)
 {
-	struct gntmap_map *map;
-	u64 index = 0;
+	MA_STATE(mas, &priv->maps, 0, 0);
+	int err;
 
 	lockdep_assert_held(&priv->lock);
 	if (add->count > priv->max_grants - priv->reserved ||
 	    priv->reserved > priv->max_grants)
 		return -ENOSPC;
 
-	list_for_each_entry(map, &priv->maps, next) {
-		if (index + add->count <= map->index)
-			break;
-		index = map->index + map->count;
-	}
-	add->index = index;
-	list_add_tail(&add->next, &map->next);
+	mtree_lock(&priv->maps);
+	err = mas_empty_area(&mas, 0, GNTMAP_INDEX_MAX, add->count);
+	mtree_unlock(&priv->maps);
+	if (err)
+		return -ENOSPC;
+
+	/* priv->lock keeps the range free between the search and here. */
+	add->index = mas.index;
+	err = mtree_store_range(&priv->maps, add->index,
+				add->index + add->count - 1, add, GFP_KERNEL);
+	if (err)
+		return err;
 	priv->reserved += add->count;
 	return 0;
+}
+
+/* Take @map out of the tree; priv->lock held. */
+static void gntmap_del_map(struct gntmap_file *priv, struct gntmap_map *map)
+{
+	lockdep_assert_held(&priv->lock);
+	mtree_erase(&priv->maps, map->index);
+	priv->reserved -= map->count;
 }
 
 static long gntmap_ioctl_map(struct gntmap_file *priv,
@@ -66,10 +90,9 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		gntmap_map_put(map);
 		return err;
 	}
-	op.index = map->index << PAGE_SHIFT;
+	op.index = (u64)map->index << PAGE_SHIFT;
 	if (copy_to_user(u, &op, sizeof(op))) {
-		list_del(&map->next);
-		priv->reserved -= map->count;
+		gntmap_del_map(priv, map);
 		mutex_unlock(&priv->lock);
 		gntmap_map_put(map);
 		return -EFAULT;
@@ -90,19 +113,17 @@ static long gntmap_ioctl_unmap(struct gntmap_file *priv,
 		return -EINVAL;
 
 	mutex_lock(&priv->lock);
-	list_for_each_entry(map, &priv->maps, next) {
-		if (map->index != op.index >> PAGE_SHIFT ||
-		    map->count != op.count)
-			continue;
-		list_del(&map->next);
-		priv->reserved -= map->count;
+	map = mtree_load(&priv->maps, op.index >> PAGE_SHIFT);
+	if (!map || map->index != op.index >> PAGE_SHIFT ||
+	    map->count != op.count) {
 		mutex_unlock(&priv->lock);
-		/* Still mmapped: the VMA keeps it until munmap. */
-		gntmap_map_put(map);
-		return 0;
+		return -ENOENT;
 	}
+	gntmap_del_map(priv, map);
 	mutex_unlock(&priv->lock);
-	return -ENOENT;
+	/* Still mmapped: the VMA keeps it until munmap. */
+	gntmap_map_put(map);
+	return 0;
 }
 
 static long gntmap_ioctl_get_offset(struct gntmap_file *priv,
@@ -120,7 +141,7 @@ static long gntmap_ioctl_get_offset(struct gntmap_file *priv,
 	vma = vma_lookup(current->mm, op.vaddr);
 	map = vma ? gntmap_vma_map(vma) : NULL;
 	if (map) {
-		op.offset = map->index << PAGE_SHIFT;
+		op.offset = (u64)map->index << PAGE_SHIFT;
 		op.count = map->count;
 		err = 0;
 	}
@@ -156,16 +177,11 @@ static long gntmap_ioctl_notify(struct gntmap_file *priv,
 		return -EFAULT;
 
 	mutex_lock(&priv->lock);
-	list_for_each_entry(map, &priv->maps, next) {
-		u64 begin = map->index << PAGE_SHIFT;
-
-		if (op.index >= begin &&
-		    op.index - begin < ((u64)map->count << PAGE_SHIFT)) {
-			found = map;
-			addr = op.index - begin;
-			gntmap_map_get(found);
-			break;
-		}
+	map = mtree_load(&priv->maps, op.index >> PAGE_SHIFT);
+	if (map) {
+		found = map;
+		addr = op.index - ((u64)map->index << PAGE_SHIFT);
+		gntmap_map_get(found);
 	}
 	mutex_unlock(&priv->lock);
 	if (!found)

@@ -33,7 +33,7 @@ static int gntmap_open(struct inode *inode, struct file *file)
 	if (!priv)
 		return -ENOMEM;
 	mutex_init(&priv->lock);
-	INIT_LIST_HEAD(&priv->maps);
+	mt_init_flags(&priv->maps, MT_FLAGS_ALLOC_RANGE);
 	priv->max_grants = ULONG_MAX;
 	file->private_data = priv;
 	return 0;
@@ -41,17 +41,18 @@ static int gntmap_open(struct inode *inode, struct file *file)
 
 /*
  * Every VMA holds the file, so no map is mmapped any more: dropping the
- * list's references frees them (or leaves them to their pending unmaps).
+ * tree's references frees them (or leaves them to their pending unmaps).
+ * No one else can reach the tree now, so it is walked without priv->lock.
  */
 static int gntmap_release(struct inode *inode, struct file *file)
 {
 	struct gntmap_file *priv = file->private_data;
-	struct gntmap_map *map, *tmp;
+	struct gntmap_map *map;
+	unsigned long index = 0;
 
-	list_for_each_entry_safe(map, tmp, &priv->maps, next) {
-		list_del(&map->next);
+	mt_for_each(&priv->maps, map, index, ULONG_MAX)
 		gntmap_map_put(map);
-	}
+	mtree_destroy(&priv->maps);
 	kfree(priv);
 	return 0;
 }

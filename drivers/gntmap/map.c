@@ -46,7 +46,6 @@ struct gntmap_map *gntmap_map_alloc(unsigned int count)
 	}
 	refcount_set(&map->users, 1);
 	mutex_init(&map->lock);
-	INIT_LIST_HEAD(&map->next);
 	gntmap_count(GNTMAP_CNT_LIVE_MAPS, 1);
 	return map;
 

@@ -126,18 +126,16 @@ static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,
 	struct gntmap_map *map;
 
 	mutex_lock(&priv->lock);
-	list_for_each_entry(map, &priv->maps, next) {
-		if (map->index != index)
-			continue;
-		if (map->count != count || map->mmapped)
-			break;
-		map->mmapped = true;
-		gntmap_map_get(map);
+	map = mtree_load(&priv->maps, index);
+	if (!map || map->index != index || map->count != count ||
+	    map->mmapped) {
 		mutex_unlock(&priv->lock);
-		return map;
+		return NULL;
 	}
+	map->mmapped = true;
+	gntmap_map_get(map);
 	mutex_unlock(&priv->lock);
-	return NULL;
+	return map;
 }
 
 int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
