@@ -33,6 +33,7 @@ QEMU_SMP=${QEMU_SMP:-1}
 # TCG only (KVM cannot run Xen here).  Not "max": it reports an AMD CPU,
 # and PV processes then lose their FS base now and then (segfaults, heap
 # corruption in xl, QEMU-dm, busybox).  An Intel model runs clean.
+qemu_cpu_env=${QEMU_CPU:-}
 QEMU_CPU=${QEMU_CPU:-Nehalem}
 
 kernel=6.1 profile=stock mode=run total= stage=
@@ -106,9 +107,10 @@ dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
 dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
 machine=()
 if [ "$dom0" = pvh ]; then
-	# design.md: with RDTSCP exposed Xen crashes PVH guests under TCG,
-	# and a PVH hardware domain needs an IOMMU.
-	[ "$QEMU_CPU" = max,-smap,-smep ] && QEMU_CPU=max,-smap,-smep,-rdtscp
+	# A PVH dom0 needs hardware virtualisation, and TCG emulates only
+	# AMD's (SVM, in "max"); with RDTSCP exposed Xen crashes PVH guests
+	# under TCG, and a PVH hardware domain needs an IOMMU (design.md).
+	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp
 	machine=(-M q35 -device intel-iommu,intremap=on)
 	xen_args="$xen_args dom0=pvh"
 	# xl's privcmd teardown of a new domain's kernel image is one
