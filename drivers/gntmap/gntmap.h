@@ -102,6 +102,14 @@ void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
 			unsigned int end);
 void gntmap_wait_idle(void);
 
+/* map_hvm.c: the auto-translated dom0 path (PVH, HVM, Arm) */
+extern bool gntmap_xlat;
+void gntmap_xlat_init(void);
+int gntmap_xlat_check_grants(struct gntmap_map *map);
+int gntmap_xlat_map_grants(struct gntmap_map *map);
+void gntmap_xlat_flush(struct gntmap_map *map);
+int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma);
+
 /* vma.c */
 int gntmap_mmap(struct file *file, struct vm_area_struct *vma);
 struct gntmap_map *gntmap_vma_map(struct vm_area_struct *vma);

@@ -77,6 +77,11 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		gntmap_map_put(map);
 		return -EFAULT;
 	}
+	err = gntmap_xlat_check_grants(map);
+	if (err) {
+		gntmap_map_put(map);
+		return err;
+	}
 
 	mutex_lock(&priv->lock);
 	err = gntmap_add_map(priv, map);

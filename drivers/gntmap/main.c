@@ -3,9 +3,10 @@
  * gntmap: map other domains' grants into dom0 processes, with the ioctl
  * ABI of xen-gntdev, on the shared interval-tree notifier core.
  *
- * Only a PV dom0 (or PV domU) is supported: the grants are mapped straight
- * into the user's page table (GNTMAP_contains_pte), which is what the core
- * subscription protects.
+ * On a PV dom0 the grants are mapped straight into the user's page table
+ * (GNTMAP_contains_pte), which is what the core subscription protects; on
+ * an auto-translated one (PVH) they are mapped into our own pages, which
+ * are inserted into the VMA (map_hvm.c).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -72,8 +73,9 @@ static struct miscdevice gntmap_miscdev = {
 
 static int __init gntmap_init(void)
 {
-	if (!xen_pv_domain())
+	if (!xen_domain())
 		return -ENODEV;
+	gntmap_xlat_init();
 
 	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
 	return misc_register(&gntmap_miscdev);

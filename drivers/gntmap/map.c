@@ -126,6 +126,8 @@ int gntmap_map_grants(struct gntmap_map *map)
 	unsigned int kflags = GNTMAP_host_map;
 	unsigned int i, mapped = 0, failed = 0;
 
+	if (gntmap_xlat)
+		return gntmap_xlat_map_grants(map);
 	if (map->readonly)
 		kflags |= GNTMAP_readonly;
 
@@ -208,10 +210,12 @@ static void gntmap_unmap_run(struct gntmap_map *map, unsigned int first,
 
 	for (i = first; i < end; i++)
 		map->unmap_ops[i].status = GNTST_general_error;
-	HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-				  &map->unmap_ops[first], n);
+	/* Auto-translated: no user PTE was handed to Xen, nothing to undo. */
+	if (!gntmap_xlat)
+		HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+					  &map->unmap_ops[first], n);
 	for (i = first; i < end; i++) {
-		if (map->unmap_ops[i].status != GNTST_okay)
+		if (!gntmap_xlat && map->unmap_ops[i].status != GNTST_okay)
 			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
 		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		map->kunmap_ops[i].status = GNTST_general_error;

@@ -61,6 +61,7 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		itn_sub_remove(&map->sub);
 		map->sub_live = false;
 	}
+	gntmap_xlat_flush(map);
 	gntmap_map_put(map);
 }
 
@@ -164,10 +165,14 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 		goto unlock;
 	map->sub_live = true;
 
-	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
-				  gntmap_find_pte, map);
-	if (!err)
-		err = gntmap_map_grants(map);
+	if (gntmap_xlat) {
+		err = gntmap_xlat_mmap(map, vma);
+	} else {
+		err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+					  gntmap_find_pte, map);
+		if (!err)
+			err = gntmap_map_grants(map);
+	}
 	if (err) {
 		gntmap_unmap_range(map, 0, map->count);
 		mutex_unlock(&map->lock);

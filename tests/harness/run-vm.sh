@@ -7,7 +7,8 @@
 # and write the stage's TAP file; or give an interactive dom0 shell.
 #
 #   -k, --kernel 6.1|6.12   Debian kernel of dom0 and the test domains
-#   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh)
+#   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh);
+#                           a profile named pvh-* boots a PVH dom0
 #   -s, --shell             interactive dom0 shell on this terminal
 #   -t, --timeout SECONDS   whole-run limit (default: boot + sum of tests)
 #       --stage NAME        name of the TAP file and log directory
@@ -16,7 +17,8 @@
 #
 # SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
 # runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
-# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds).
+# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds), and
+# DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,11 +33,12 @@ QEMU_SMP=${QEMU_SMP:-1}
 # TCG only (KVM cannot run Xen here).  Not "max": it reports an AMD CPU,
 # and PV processes then lose their FS base now and then (segfaults, heap
 # corruption in xl, QEMU-dm, busybox).  An Intel model runs clean.
+qemu_cpu_env=${QEMU_CPU:-}
 QEMU_CPU=${QEMU_CPU:-Nehalem}
 
 kernel=6.1 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,21s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,23s/^# \{0,1\}//p' "$0"; }
 
 opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,stage:,help \
 	-n run-vm -- "$@") || { usage >&2; exit 2; }
@@ -54,6 +57,9 @@ done
 [ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
 kver=$("$here/kver.sh" "$kernel") || exit 1
 stage=${stage:-vm-$kernel-$profile}
+dom0=${DOM0:-pv}
+case $profile in pvh-*) dom0=pvh ;; esac
+case $dom0 in pv|pvh) ;; *) die "DOM0 must be pv or pvh, not '$dom0'" ;; esac
 img=$BUILD/$kver/images
 xen=$CACHE/xen-4.17.bin
 vmlinuz=$CACHE/vmroot/boot/vmlinuz-$kver
@@ -78,8 +84,10 @@ fi
 # The whole-run limit: boot, each test's own limit, time for each test
 # domain to come up, and the log dump.
 if [ -z "$total" ]; then
+	dt=160
+	[ "$dom0" = pvh ] && dt=370	# GM_DOMAIN_TIMEOUT in dom0-init
 	total=$(cat "${files[@]}" /dev/null |
-		awk '/^@domain/ { t += 160 } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
+		awk -v dt=$dt '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
 		END { print t + 240 }')
 fi
 
@@ -97,13 +105,30 @@ xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
 dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
 dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
+machine=()
+if [ "$dom0" = pvh ]; then
+	# A PVH dom0 needs hardware virtualisation, and TCG emulates only
+	# AMD's (SVM, in "max"); with RDTSCP exposed Xen crashes PVH guests
+	# under TCG, and a PVH hardware domain needs an IOMMU (design.md).
+	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp
+	machine=(-M q35 -device intel-iommu,intremap=on)
+	xen_args="$xen_args dom0=pvh"
+	# xl's privcmd teardown of a new domain's kernel image is one
+	# hypercall per page there, in a loop of Linux's without a resched
+	# (xen_xlate_unmap_gfn_range): 80-120 s under TCG.  Report soft
+	# lockups and RCU stalls only past 120 s and 300 s.
+	dom0_args="$dom0_args watchdog_thresh=60"
+	dom0_args="$dom0_args rcupdate.rcu_cpu_stall_timeout=300"
+fi
+dom0_args="$dom0_args gntmap.dom0=$dom0"
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
-	-m "$QEMU_MEM" -nodefaults -no-reboot -display none -vga none
+	-m "$QEMU_MEM" "${machine[@]}" -nodefaults -no-reboot -display none
+	-vga none
 	-kernel "$xen" -append "$xen_args"
 	-initrd "$vmlinuz $dom0_args,$img/dom0.cpio")
 
 if [ "$mode" = shell ]; then
-	echo "run-vm: dom0 shell on $kernel ($kver), profile $profile;" \
+	echo "run-vm: $dom0 dom0 shell on $kernel ($kver), profile $profile;" \
 		"'poweroff -f' or Ctrl-A X leaves" >&2
 	rmdir "$run"
 	exec timeout --foreground -k 5 "${VM_SHELL_TIMEOUT:-14400}" \
@@ -125,7 +150,7 @@ trap 'exit 130' INT TERM
 grep -qx "$stage" "$RESULTS/expected-stages" 2>/dev/null ||
 	echo "$stage" >>"$RESULTS/expected-stages"
 tap=$RESULTS/$stage.tap
-: >"$tap"
+echo "# dom0 $dom0" >"$tap"
 : >"$tapraw"
 
 t0=$(date +%s)

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The auto-translated path (PVH or HVM dom0, Arm): Xen maps each grant at
+ * the guest-physical address of one of our own pages, and those pages are
+ * then inserted into the user VMA like any other page.  No user PTE is
+ * ever handed to Xen, so there is no "user half" to undo.
+ *
+ * The core subscription stays: an invalidation of a mapped range hands the
+ * grants of that range to gnttab_unmap_refs_async() at once.  It runs
+ * before the PTEs are zapped, but the asynchronous unmap waits until the
+ * page's count drops back to our own reference, that is until the last
+ * PTE (and any get_user_pages() pin) is gone.  So a grant is unmapped as
+ * soon as nothing can reach it, never while something still can.
+ * docs/gntmap.md ("The two dom0 paths") has the case-by-case table.
+ */
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/workqueue.h>
+#include <xen/features.h>
+#include <xen/grant_table.h>
+#include <xen/xen.h>
+
+#include "gntmap.h"
+
+bool gntmap_xlat;
+
+void gntmap_xlat_init(void)
+{
+	gntmap_xlat = xen_feature(XENFEAT_auto_translated_physmap);
+}
+
+/*
+ * A grant this domain gave itself, mapped into an unpopulated page of its
+ * own physmap: with the stock drivers on PVH the mapping reads garbage and
+ * tearing it down oopses.  Refuse it before anything is mapped.
+ */
+int gntmap_xlat_check_grants(struct gntmap_map *map)
+{
+	unsigned int i;
+
+	if (!gntmap_xlat)
+		return 0;
+	for (i = 0; i < map->count; i++) {
+		domid_t d = map->grants[i].domid;
+
+		if (d == DOMID_SELF || (xen_initial_domain() && d == 0)) {
+			pr_info_ratelimited("gntmap: %s[%d]: refused a grant of dom%u to itself (auto-translated dom0)\n",
+					    current->comm,
+					    task_pid_nr(current), d);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One batched hypercall maps every grant at its page's physical address.
+ * Called with map->lock held; same contract as gntmap_map_grants().
+ */
+int gntmap_xlat_map_grants(struct gntmap_map *map)
+{
+	unsigned int flags = GNTMAP_host_map;
+	unsigned int i, mapped = 0, failed = 0;
+
+	if (map->readonly)
+		flags |= GNTMAP_readonly;
+
+	for (i = 0; i < map->count; i++) {
+		unsigned long kaddr = (unsigned long)
+			pfn_to_kaddr(page_to_pfn(map->pages[i]));
+
+		gnttab_set_map_op(&map->kmap_ops[i], kaddr, flags,
+				  map->grants[i].ref, map->grants[i].domid);
+		gnttab_set_unmap_op(&map->kunmap_ops[i], kaddr, flags,
+				    INVALID_GRANT_HANDLE);
+	}
+
+	gnttab_map_refs(map->kmap_ops, NULL, map->pages, map->count);
+
+	for (i = 0; i < map->count; i++) {
+		if (map->kmap_ops[i].status != GNTST_okay) {
+			failed++;
+			continue;
+		}
+		map->kunmap_ops[i].handle = map->kmap_ops[i].handle;
+		map->state[i] = GNTMAP_MAPPED;
+		mapped++;
+	}
+	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, mapped);
+	if (failed) {
+		gntmap_count(GNTMAP_CNT_MAP_FAILED, failed);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Run now the deferred unmaps that were waiting for the PTEs that a munmap
+ * or exit has just zapped, instead of a few milliseconds later: VMA close
+ * comes after the zap, so a grant the process let go of is ended by the
+ * time munmap() returns.  A run whose pages are still in use (pinned)
+ * simply reschedules itself.  Called without map->lock, by a caller that
+ * holds a reference on the map.
+ */
+void gntmap_xlat_flush(struct gntmap_map *map)
+{
+	unsigned int i;
+
+	if (!gntmap_xlat)
+		return;
+	for (i = 0; i < map->count; i++) {
+		/* Only a run's first page has its work item initialised. */
+		if (READ_ONCE(map->state[i]) == GNTMAP_KPENDING &&
+		    READ_ONCE(map->runs[i].data) == map)
+			flush_delayed_work(&map->runs[i].gnttab_work);
+	}
+}
+
+/*
+ * mmap on the auto-translated path: map the grants, then insert the pages.
+ * Called with map->lock held and the subscription inserted; on error the
+ * caller unmaps whatever was mapped (the async unmap waits for any page
+ * that vm_map_pages_zero() managed to insert to be zapped again).
+ */
+int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
+{
+	int err;
+
+	err = gntmap_xlat_map_grants(map);
+	if (err)
+		return err;
+	return vm_map_pages_zero(vma, map->pages, map->count);
+}

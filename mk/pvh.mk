@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The PVH dom0 pass (docs/gntmap.md, "The two dom0 paths"): the self-grant
+# test program.  The suite is tests/vm/suites/35-gntmap-pvh.list; the boot
+# is the pvh-dropin profile (tests/harness/run-vm.sh).
+
+PVH_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
+VM_DOM0_DEPS += $(PVH_BIN)/gntmap-selfgrant
+
+$(BUILD)/gntmap-user/gntmap-selfgrant: $(TOP)/tests/vm/gntmap/gntmap-selfgrant.c \
+		$(BUILD)/gntmap-user/gmtest.o $(BUILD)/gntmap-user/tap.o
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxengnttab
+
+$(PVH_BIN)/gntmap-selfgrant: $(BUILD)/gntmap-user/gntmap-selfgrant
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
