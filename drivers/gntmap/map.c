@@ -13,6 +13,20 @@
 
 static DECLARE_WAIT_QUEUE_HEAD(gntmap_idle_wq);
 
+/* The arrays of a map and the map itself; the pages are the caller's. */
+static void gntmap_map_free(struct gntmap_map *map)
+{
+	kvfree(map->runs);
+	kvfree(map->kunmap_ops);
+	kvfree(map->unmap_ops);
+	kvfree(map->kmap_ops);
+	kvfree(map->map_ops);
+	kvfree(map->state);
+	kvfree(map->pages);
+	kvfree(map->grants);
+	kfree(map);
+}
+
 struct gntmap_map *gntmap_map_alloc(unsigned int count)
 {
 	struct gntmap_map *map;
@@ -50,15 +64,7 @@ struct gntmap_map *gntmap_map_alloc(unsigned int count)
 	return map;
 
 free:
-	kvfree(map->runs);
-	kvfree(map->kunmap_ops);
-	kvfree(map->unmap_ops);
-	kvfree(map->kmap_ops);
-	kvfree(map->map_ops);
-	kvfree(map->state);
-	kvfree(map->pages);
-	kvfree(map->grants);
-	kfree(map);
+	gntmap_map_free(map);
 	return NULL;
 }
 
@@ -81,15 +87,7 @@ void gntmap_map_put(struct gntmap_map *map)
 	/* The event goes out only now that every grant is unmapped. */
 	gntmap_notify_release(map);
 	gnttab_free_pages(map->count, map->pages);
-	kvfree(map->runs);
-	kvfree(map->kunmap_ops);
-	kvfree(map->unmap_ops);
-	kvfree(map->kmap_ops);
-	kvfree(map->map_ops);
-	kvfree(map->state);
-	kvfree(map->pages);
-	kvfree(map->grants);
-	kfree(map);
+	gntmap_map_free(map);
 	gntmap_count(GNTMAP_CNT_LIVE_MAPS, -1);
 	wake_up_all(&gntmap_idle_wq);
 }
