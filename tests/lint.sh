@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Style gate for the kernel sources, as TAP: checkpatch.pl --no-tree on every
-# kernel C file and header, then a sparse build (C=2) against each kernel.
+# kernel C file and header, then a sparse build (C=2) of drivers/ and of the
+# test domain's module (tests/vm/domu) against each kernel.
 # usage: lint.sh CHECKPATCH_DIR KERNEL...
 set -u
 scripts=${1:?usage: lint.sh CHECKPATCH_DIR KERNEL...}
@@ -36,6 +37,12 @@ for k in "$@"; do
 		continue
 	fi
 	tap ok "modules build for $k"
+	# The test domain's module is kernel code too: same sparse gate.
+	if ! make --no-print-directory vmtests-modules KERNEL="$k" C=2 \
+		>>"$out" 2>&1; then
+		tap not-ok "domU module build for $k" "$out"
+		continue
+	fi
 	if grep -E '^(/|drivers/|[a-z_]+/)[^ ]*:[0-9]+:[0-9]+: (warning|error):' "$out" |
 		grep -v '^/usr/src/' >"$out.s"; [ -s "$out.s" ]; then
 		tap not-ok "sparse clean for $k" "$out.s"
