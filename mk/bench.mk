@@ -10,7 +10,8 @@
 #
 # Knobs: BENCH_REPEATS (5; keep it small while developing), BENCH_SCALE
 # (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
-# BENCH_DM_MB, KERNEL.  Results of the VM runs go to $(BENCH_RESULTS), the
+# BENCH_DM_MB, BENCH_FIGS (the figures to run, default 1,2,3,4,5,6: a
+# boot or the host part that serves none of them is left out), KERNEL.  Results of the VM runs go to $(BENCH_RESULTS), the
 # report to bench/.
 #
 # The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
@@ -30,6 +31,14 @@ BENCH_PROBES ?= 32
 BENCH_BUDGET_MS ?= 150
 BENCH_VCHAN_MB ?= 8
 BENCH_DM_MB ?= 64
+BENCH_FIGS ?= 1,2,3,4,5,6
+
+bench_comma := ,
+bench_empty :=
+bench_space := $(bench_empty) $(bench_empty)
+BENCH_FIG_LIST := $(subst $(bench_comma), ,$(BENCH_FIGS))
+BENCH_GNT_FIGS := $(subst $(bench_space),$(bench_comma),$(strip \
+	$(filter 1 2 3,$(BENCH_FIG_LIST))))
 
 BENCH_OUT := $(TOP)/bench
 BENCH_OBJ := $(BUILD)/bench
@@ -91,9 +100,11 @@ $(BENCH_DOM0)/opt/gntmap/vm/bench/%.list: $(TOP)/tests/vm/bench/%.list
 $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 	@mkdir -p $(dir $@)
 	@printf '%s\n' \
-		"GNTBENCH_ARGS='-r $(BENCH_REPEATS) -p $(BENCH_PROBES) -b $(BENCH_BUDGET_MS) -n $(BENCH_SCALE)'" \
+		"GNTBENCH_ARGS='-r $(BENCH_REPEATS) -p $(BENCH_PROBES) -b $(BENCH_BUDGET_MS) -n $(BENCH_SCALE) -f $(or $(BENCH_GNT_FIGS),1)'" \
 		"DMBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_DM_MB)'" \
 		"VCHANBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_VCHAN_MB)'" \
+		"BENCH_GNT_FIGS='$(BENCH_GNT_FIGS)'" \
+		"BENCH_FIGS=',$(BENCH_FIGS),'" \
 		>$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
@@ -104,6 +115,8 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 bench-vm: images
 	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
 	@rc=0; for l in $(BENCH_LISTS); do st=$${l%.list}; \
+		case "$$st,$(BENCH_FIGS)" in bench-dropin,*5*) ;; \
+		bench-dropin,*) continue ;; esac; \
 		RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
 		tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
 			{ print $$2; exit }' tests/vm/bench/$$l) \
@@ -115,7 +128,8 @@ bench-vm: images
 bench-host: $(BUILD)/core/core-bench
 	@mkdir -p $(BENCH_RESULTS)
 	@rm -f $(BENCH_RESULTS)/fig6-*.json
-	@for i in $$(seq $(BENCH_REPEATS)); do \
+	@case ",$(BENCH_FIGS)," in *,6,*) ;; *) exit 0 ;; esac; \
+	for i in $$(seq $(BENCH_REPEATS)); do \
 		echo "  BENCH   core-bench --json ($$i/$(BENCH_REPEATS))"; \
 		$(BUILD)/core/core-bench --json >$(BENCH_RESULTS)/fig6-$$i.json || exit 1; \
 	done
