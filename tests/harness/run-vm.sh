@@ -115,9 +115,11 @@ if [ "$dom0" = pvh ]; then
 	# and TCG's XSAVE/XRSTOR ignore CR0.TS: a guest's XRSTOR is later
 	# overwritten by Xen's restore of whatever the vCPU last held, and
 	# processes see other processes' SSE registers.  So Xen switches it
-	# eagerly.  PKU off: 6.12's signal frames with PKRU in them fail
-	# XRSTOR under TCG ("bad frame in rt_sigreturn", init dies).
-	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp,-pku
+	# eagerly.  And no XSAVE at all (so no AVX, no PKU): with it 6.12's
+	# signal frames failed XRSTOR ("bad frame in rt_sigreturn", init
+	# dies), and a PV domain started next to dom0 left dom0 without AVX
+	# (XRSTOR #GP, then #UD on every VEX instruction).  FXSAVE is enough.
+	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp,-xsave,-pku
 	machine=(-M q35 -device intel-iommu,intremap=on)
 	xen_args="$xen_args dom0=pvh ${PVH_XEN_ARGS-spec-ctrl=eager-fpu}"
 	# xl's privcmd teardown of a new domain's kernel image is one
