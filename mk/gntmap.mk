@@ -69,7 +69,7 @@ $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
 $(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(TOP)/drivers/core/itn_selftest.h
 	$(CC) $(GM_CFLAGS) -I$(TOP)/drivers/core -o $@ $(filter %.c %.o,$^) \
-		-lxenctrl -lxenstore -lpthread
+		-lxenctrl -lxenevtchn -lxenstore -lpthread
 
 $(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore

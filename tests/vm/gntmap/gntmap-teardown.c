@@ -9,7 +9,9 @@
  *        then the map is munmapped and closed, or its process is killed.
  *        Nothing may block, the kernel half must stay mapped while pinned
  *        (the pipe still reads the domU's data), and everything must go
- *        once the pipe is drained.
+ *        once the pipe is drained.  With SET_UNMAP_NOTIFY the byte is
+ *        cleared at munmap but the event waits for the drain: a peer
+ *        woken earlier could not end its grant.
  *  reap  the OOM reaper's non-blockable path: a process holding a private
  *        read-only map and a shared one is SIGKILLed while held in the
  *        kernel (the core's self-test device, ITN_ST_BLOCK), and
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@
 #include <unistd.h>
 
 #include <xenctrl.h>
+#include <xenevtchn.h>
 
 #include "gmtest.h"
 #include "tap.h"
@@ -355,6 +359,101 @@ out:
 		close(p[1]);
 	}
 	leak_check("pin-kill");
+}
+
+/* Is an event pending on @port of @h within @ms?  Unmasks it if so. */
+static bool event_within(xenevtchn_handle *h, evtchn_port_t port, int ms)
+{
+	struct pollfd pfd = { .fd = xenevtchn_fd(h), .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1 || xenevtchn_pending(h) != (int)port)
+		return false;
+	xenevtchn_unmask(h, port);
+	return true;
+}
+
+/*
+ * pin-notify: CLEAR_BYTE|SEND_EVENT on a pinned map, over a dom0
+ * loopback event channel.  The byte goes at munmap (the pipe sees it),
+ * the event only when the deferred unmap has let go of the grant.
+ */
+static void t_pin_notify(void)
+{
+	const uint32_t seed = 0x7481a003;
+	struct ioctl_gntdev_unmap_notify un = { 0 };
+	xenevtchn_handle *a = NULL, *b = NULL;
+	xenevtchn_port_or_error_t pa = -1, pb = -1;
+	unsigned int byte = 100;
+	struct counters base;
+	uint32_t ref;
+	uint64_t off;
+	uint8_t *m, got[GM_PAGE];
+	int fd = -1, p[2] = { -1, -1 }, r;
+	bool early;
+
+	while (testdom_pattern(seed, 0, byte) == 0)
+		byte++;
+	r = testdom_share(td, 1, true, seed, &ref);
+	if (!T(r == 0, "pin-notify: domU shares a page (%s)", strerror(-r)))
+		return;
+	a = xenevtchn_open(NULL, 0);
+	b = xenevtchn_open(NULL, 0);
+	pa = a ? xenevtchn_bind_unbound_port(a, 0) : -1;
+	pb = (b && pa >= 0) ? xenevtchn_bind_interdomain(b, 0, pa) : -1;
+	if (pb < 0) {
+		tap_skip("no dom0 loopback event channel", "pin-notify");
+		goto out;
+	}
+	/* Xen marks a freshly bound interdomain port pending: consume it. */
+	event_within(b, pb, 200);
+	counters_read(&base);
+	fd = open(dev.path, O_RDWR | O_CLOEXEC);
+	m = fd >= 0 ? gm_map(fd, domid, &ref, 1, PROT_READ | PROT_WRITE,
+			     &off) : NULL;
+	un.index = off + byte;
+	un.action = UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT;
+	un.event_channel_port = pa;
+	r = !m ? -errno : ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) ?
+		-errno : 0;
+	if (!T(r == 0,
+	       "pin-notify: map a page, CLEAR_BYTE|SEND_EVENT at byte %u (%s)",
+	       byte, strerror(-r))) {
+		if (m)
+			gm_unmap(fd, m, 1, off);
+		goto out;
+	}
+	if (!T(pin_pipe(p) && pin_pages(p[1], m, 1),
+	       "pin-notify: vmsplice() pins it")) {
+		gm_unmap(fd, m, 1, off);
+		goto out;
+	}
+	T(gm_unmap(fd, m, 1, off) == 0 && close(fd) == 0,
+	  "pin-notify: munmap, UNMAP_GRANT_REF, close while pinned");
+	fd = -1;
+	early = event_within(b, pb, 500);
+	T(!early, "pin-notify: no event while the grant is still mapped");
+	r = read(p[0], got, sizeof(got));
+	got[byte] ^= testdom_pattern(seed, 0, byte);
+	T(r == GM_PAGE && gm_count_bad(got, 1, seed, 0) == 0,
+	  "pin-notify: the pipe shows the byte cleared, the rest intact");
+	T(early || event_within(b, pb, 10000),
+	  "pin-notify: the event comes once the pipe lets go");
+	r = testdom_verify(td, seed);
+	T(r == 1, "pin-notify: the domU sees the cleared byte (%d pages differ)",
+	  r);
+	counters_check_settled("pin-notify", &base);
+out:
+	if (p[0] >= 0) {
+		close(p[0]);
+		close(p[1]);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (a)
+		xenevtchn_close(a);
+	if (b)
+		xenevtchn_close(b);
+	leak_check("pin-notify");
 }
 
 static char proc_state(pid_t pid)
@@ -679,6 +778,7 @@ int main(int argc, char **argv)
 	if (!only || !strcmp(only, "pin")) {
 		t_pin_munmap();
 		t_pin_kill();
+		t_pin_notify();
 	}
 	if (!only || !strcmp(only, "reap"))
 		t_reap();
