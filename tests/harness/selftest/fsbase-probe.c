@@ -186,11 +186,21 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "s:p:t:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': seconds = number(optarg, 1, 86400); break;
-		case 'p': nprocs = number(optarg, 1, 256); break;
-		case 't': nthreads = number(optarg, 1, 64); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 's':
+			seconds = number(optarg, 1, 86400);
+			break;
+		case 'p':
+			nprocs = number(optarg, 1, 256);
+			break;
+		case 't':
+			nthreads = number(optarg, 1, 64);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
