@@ -92,12 +92,16 @@ void gntmap_map_put(struct gntmap_map *map)
 	wake_up_all(&gntmap_idle_wq);
 }
 
-/* Module exit: every map freed, every asynchronous unmap finished. */
+/*
+ * Module exit: every map freed, every asynchronous unmap finished, every
+ * mm's anchor removed.
+ */
 void gntmap_wait_idle(void)
 {
 	wait_event(gntmap_idle_wq,
 		   !gntmap_counter_read(GNTMAP_CNT_LIVE_MAPS) &&
 		   !gntmap_counter_read(GNTMAP_CNT_PENDING_UNMAPS));
+	gntmap_anchors_drain();
 }
 
 /* Undo the half of a page's mapping that worked when the other did not. */
