@@ -3,7 +3,8 @@
 # gntmap's userspace (docs/gntmap.md):
 #   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
 #   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
-#     gntmap), gntmap-stress (concurrency), gntmap-load;
+#     gntmap), gntmap-stress (concurrency), gntmap-teardown (pinned
+#     pages, OOM reaper, dead domain), gntmap-load;
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
 
@@ -18,7 +19,8 @@ GM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock -I$(GM_SRC)
 GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 
-GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp
+GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
+	gntmap-teardown
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
@@ -62,6 +64,12 @@ $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore -lpthread
+
+# gntmap-teardown holds a dying process in the core's self-test device.
+$(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM) $(TOP)/drivers/core/itn_selftest.h
+	$(CC) $(GM_CFLAGS) -I$(TOP)/drivers/core -o $@ $(filter %.c %.o,$^) \
+		-lxenctrl -lxenstore -lpthread
 
 $(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore

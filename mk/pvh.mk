@@ -15,3 +15,14 @@ $(BUILD)/gntmap-user/gntmap-selfgrant: $(TOP)/tests/vm/gntmap/gntmap-selfgrant.c
 $(PVH_BIN)/gntmap-selfgrant: $(BUILD)/gntmap-user/gntmap-selfgrant
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The CPU-model stability probe (tests/harness/selftest/pvh-fs.list).
+VM_DOM0_DEPS += $(PVH_BIN)/fsbase-probe
+
+$(BUILD)/harness-user/fsbase-probe: $(TOP)/tests/harness/selftest/fsbase-probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
+$(PVH_BIN)/fsbase-probe: $(BUILD)/harness-user/fsbase-probe
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@

@@ -53,6 +53,31 @@ static void gntmap_copy_release(struct gntmap_copy_batch *b,
 }
 
 /*
+ * Fill one side of a hypercall op from the same side of @seg, @done bytes
+ * in: a grant reference as it is, or the local page under the address,
+ * pinned.  A local side may cross a page, so it may shorten *@len.
+ */
+static int gntmap_copy_side(struct gntmap_copy_batch *b,
+			    const struct gntdev_grant_copy_segment *seg,
+			    bool dest, unsigned int done, unsigned int *len,
+			    struct gnttab_copy_ptr *ptr)
+{
+	const typeof(seg->source) *side = dest ? &seg->dest : &seg->source;
+	unsigned long local;
+
+	if (seg->flags & (dest ? GNTCOPY_dest_gref : GNTCOPY_source_gref)) {
+		ptr->u.ref = side->foreign.ref;
+		ptr->domid = side->foreign.domid;
+		ptr->offset = side->foreign.offset + done;
+		return 0;
+	}
+	local = (unsigned long)side->virt + done;
+	*len = min_t(unsigned int, *len, PAGE_SIZE - (local & ~PAGE_MASK));
+	return gntmap_copy_local(b, local, &ptr->domid, &ptr->u.gmfn,
+				 &ptr->offset);
+}
+
+/*
  * 0 with the segment's GNTST_* result in *status, or -errno for a bad
  * segment (then nothing was copied).
  */
@@ -74,34 +99,13 @@ static int gntmap_copy_seg(const struct gntdev_grant_copy_segment *seg,
 
 	while (done < seg->len) {
 		struct gnttab_copy *op = &b.ops[b.nr];
-		unsigned long local;
 		unsigned int len = seg->len - done;
 
 		op->flags = seg->flags & GNTMAP_COPY_FLAGS;
-		if (src_ref) {
-			op->source.u.ref = seg->source.foreign.ref;
-			op->source.domid = seg->source.foreign.domid;
-			op->source.offset = seg->source.foreign.offset + done;
-		} else {
-			local = (unsigned long)seg->source.virt + done;
-			len = min_t(unsigned int, len,
-				    PAGE_SIZE - (local & ~PAGE_MASK));
-			err = gntmap_copy_local(&b, local, &op->source.domid,
-						&op->source.u.gmfn,
-						&op->source.offset);
-		}
-		if (dst_ref) {
-			op->dest.u.ref = seg->dest.foreign.ref;
-			op->dest.domid = seg->dest.foreign.domid;
-			op->dest.offset = seg->dest.foreign.offset + done;
-		} else {
-			local = (unsigned long)seg->dest.virt + done;
-			len = min_t(unsigned int, len,
-				    PAGE_SIZE - (local & ~PAGE_MASK));
-			err = gntmap_copy_local(&b, local, &op->dest.domid,
-						&op->dest.u.gmfn,
-						&op->dest.offset);
-		}
+		err = gntmap_copy_side(&b, seg, false, done, &len, &op->source);
+		if (!err)
+			err = gntmap_copy_side(&b, seg, true, done, &len,
+					       &op->dest);
 		if (err)
 			break;
 		op->len = len;

@@ -18,7 +18,8 @@
 # SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
 # runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
 # QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds), and
-# DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0).
+# DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0),
+# PVH_XEN_ARGS (Xen options of a PVH boot, default spec-ctrl=eager-fpu).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -110,9 +111,15 @@ if [ "$dom0" = pvh ]; then
 	# A PVH dom0 needs hardware virtualisation, and TCG emulates only
 	# AMD's (SVM, in "max"); with RDTSCP exposed Xen crashes PVH guests
 	# under TCG, and a PVH hardware domain needs an IOMMU (design.md).
-	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp
+	# On an AMD CPU Xen switches the FPU lazily (CR0.TS, restore on #NM),
+	# and TCG's XSAVE/XRSTOR ignore CR0.TS: a guest's XRSTOR is later
+	# overwritten by Xen's restore of whatever the vCPU last held, and
+	# processes see other processes' SSE registers.  So Xen switches it
+	# eagerly.  PKU off: 6.12's signal frames with PKRU in them fail
+	# XRSTOR under TCG ("bad frame in rt_sigreturn", init dies).
+	[ -n "$qemu_cpu_env" ] || QEMU_CPU=max,-smap,-smep,-rdtscp,-pku
 	machine=(-M q35 -device intel-iommu,intremap=on)
-	xen_args="$xen_args dom0=pvh"
+	xen_args="$xen_args dom0=pvh ${PVH_XEN_ARGS-spec-ctrl=eager-fpu}"
 	# xl's privcmd teardown of a new domain's kernel image is one
 	# hypercall per page there, in a loop of Linux's without a resched
 	# (xen_xlate_unmap_gfn_range): 80-120 s under TCG.  Report soft

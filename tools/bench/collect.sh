@@ -150,7 +150,7 @@ END {
 		t = ""
 		if (N[i] ~ /^fig1-map-cycle-/) t = 1.0
 		else if (N[i] ~ /^fig2-scaling-/) t = 1 / 1.5
-		else if (N[i] == "fig3-anon-tax") t = 1 / 1.05
+		else if (N[i] == "fig3-anon-tax" || N[i] == "fig3-anon-vs-vmas") t = 1 / 1.05
 		else if (N[i] ~ /^fig4-|^fig5-/) t = 0.95
 		else if (N[i] == "fig6-invalidate-miss-n100000") t = 100
 		T[i] = t

@@ -36,6 +36,11 @@ expect "ok" "warn: harness_pass" "run-ktap passes a KTAP ok"
 expect "not ok" "warn: harness_fail" "run-ktap reports a KTAP not ok"
 expect "not ok" "warn: kernel/hypervisor log clean" "a WARN fails its test"
 expect "not ok" "vm: console log clean" "a WARN fails the console check"
+expect "ok" "selftest: @insmod core/itn_core.ko$" "@insmod loads a module"
+expect "ok" "selftest: @insmod core/itn_core.ko \\(already loaded\\)" \
+	"@insmod of a loaded module passes"
+expect "not ok" "selftest: @insmod core/itn_core.ko$" \
+	"@insmod refuses new parameters for a loaded module"
 if grep -q "vm: run completed" "$tap"; then
 	echo "not ok $((pass + fail + 1)) - the run itself completed"
 	fail=$((fail + 1))
