@@ -424,6 +424,18 @@ static bool dev_ok(const char *path, const char **why)
 }
 
 /*
+ * Rounds of short samples for figures 1 and 3: five per repeat, at least
+ * 40 (ratios near 1 need them; a round costs well under a second) and at
+ * most the 64 the arrays hold.
+ */
+static unsigned int short_rounds(void)
+{
+	unsigned int n = repeats * 5;
+
+	return n < 40 ? 40 : n > 64 ? 64 : n;
+}
+
+/*
  * Figure 1: pages per second of a full map cycle, 1, 16, 256 pages, and
  * the time of each step of the cycle (fig1-phase-*, no target).  As in
  * figure 3, many short samples: the host's load swings on a scale of
@@ -434,7 +446,7 @@ static void figure1(void)
 	static const unsigned int sizes[] = { 1, 16, 256 };
 	struct worker a = { .label = "ours", .path = ours_path };
 	struct worker b = { .label = "base", .path = base_path };
-	unsigned int n1 = repeats * 5 > 64 ? 64 : repeats * 5;
+	unsigned int n1 = short_rounds();
 	double va[F1_PHASES + 1][64], vb[F1_PHASES + 1][64];
 	unsigned int saved_budget = budget_ms;
 	struct wreply ra, rb;
@@ -558,7 +570,7 @@ static void figure3(void)
 			       { .label = "base", .path = base_path },
 			       { .label = "none" }, { .label = "vmas" },
 			       { .label = "vmas+1", .path = ours_path } };
-	unsigned int n3 = repeats * 5 > 64 ? 64 : repeats * 5;
+	unsigned int n3 = short_rounds();
 	unsigned int saved_budget = budget_ms;
 	double v[5][64];
 	struct wreply rep;
