@@ -2,6 +2,7 @@
 /* TAP plus "# BENCH" JSON lines for the in-VM benchmarks (benchout.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -51,12 +52,29 @@ void bench_env(void)
 	fflush(stdout);
 }
 
-void bench_emit(const char *name, const char *unit, double ours,
-		double baseline, bool higher_better, unsigned int repeats,
-		long n, const char *op)
+static int cmp_double(const void *a, const void *b)
 {
-	double ratio = higher_better ? ours / baseline : baseline / ours;
+	double x = *(const double *)a, y = *(const double *)b;
 
+	return (x > y) - (x < y);
+}
+
+/* Median of @n values (at most 64), @v left as it was. */
+static double median_of(const double *v, unsigned int n)
+{
+	double t[64];
+
+	if (n > 64)
+		n = 64;
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static void emit(const char *name, const char *unit, double ours,
+		 double baseline, double ratio, unsigned int repeats,
+		 long n, const char *op)
+{
 	printf("# BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"ours\":%.6g,"
 	       "\"baseline\":%.6g,\"ratio\":%.4f,\"repeats\":%u",
 	       name, unit, ours, baseline, ratio, repeats);
@@ -68,6 +86,33 @@ void bench_emit(const char *name, const char *unit, double ours,
 	printf("ok %u - %s: ours %.4g %s, baseline %.4g %s, ratio %.3f\n",
 	       ++results, name, ours, unit, baseline, unit, ratio);
 	fflush(stdout);
+}
+
+void bench_emit(const char *name, const char *unit, double ours,
+		double baseline, bool higher_better, unsigned int repeats,
+		long n, const char *op)
+{
+	emit(name, unit, ours, baseline,
+	     higher_better ? ours / baseline : baseline / ours, repeats, n,
+	     op);
+}
+
+void bench_emit_paired(const char *name, const char *unit,
+		       const double *ours, const double *baseline,
+		       unsigned int repeats, bool higher_better, long n,
+		       const char *op)
+{
+	double r[64];
+	unsigned int i;
+
+	if (repeats > 64)
+		repeats = 64;
+	for (i = 0; i < repeats; i++)
+		r[i] = higher_better ? ours[i] / baseline[i] :
+				       baseline[i] / ours[i];
+	emit(name, unit, median_of(ours, repeats),
+	     median_of(baseline, repeats), median_of(r, repeats), repeats, n,
+	     op);
 }
 
 void bench_part(const char *name, const char *unit, const char *side,

@@ -23,6 +23,17 @@ void bench_emit(const char *name, const char *unit, double ours,
 		long n, const char *op);
 
 /*
+ * As bench_emit(), from @repeats samples of each side taken in pairs
+ * (ours[i] next to baseline[i]): the values are the medians, the ratio
+ * the median of the per-pair ratios, which cancels a load swing that
+ * both samples of a pair saw.
+ */
+void bench_emit_paired(const char *name, const char *unit,
+		       const double *ours, const double *baseline,
+		       unsigned int repeats, bool higher_better, long n,
+		       const char *op);
+
+/*
  * One side of a figure measured in a boot of its own (figure 5): @side is
  * "ours" or "baseline"; tools/bench/collect.sh pairs the two boots.
  */

@@ -483,14 +483,13 @@ static void figure1(void)
 				      strerror(err));
 			continue;
 		}
-		bench_emit(name, "pages/s", median(va[0], n1),
-			   median(vb[0], n1), true, n1, -1, NULL);
+		bench_emit_paired(name, "pages/s", va[0], vb[0], n1, true, -1,
+				  NULL);
 		for (k = 0; k < F1_PHASES; k++) {
 			snprintf(name, sizeof(name), "fig1-phase-%s-%up",
 				 f1_phase[k], sizes[s]);
-			bench_emit(name, "us", median(va[k + 1], n1),
-				   median(vb[k + 1], n1), false, n1,
-				   sizes[s], f1_phase[k]);
+			bench_emit_paired(name, "us", va[k + 1], vb[k + 1], n1,
+					  false, sizes[s], f1_phase[k]);
 		}
 	}
 	budget_ms = saved_budget;
@@ -607,21 +606,19 @@ static void figure3(void)
 	if (err) {
 		bench_missing("fig3-anon-tax", "ns", "%s", strerror(err));
 	} else {
-		double o = median(v[0], n3), s = median(v[1], n3);
-		double z = median(v[2], n3), m = median(v[3], n3);
-		double m1 = median(v[4], n3);
-
-		bench_emit("fig3-anon-tax", "ns", o, z, false, n3, 1024, NULL);
-		bench_emit("fig3-anon-vs-stock", "ns", o, s, false, n3, 1024,
-			   NULL);
-		bench_emit("fig3-anon-vs-vmas", "ns", o, m, false, n3, 1024,
-			   NULL);
-		bench_emit("fig3-vmas-only-tax", "ns", m, z, false, n3, 1024,
-			   NULL);
-		bench_emit("fig3-lookup-tax", "ns", o, m1, false, n3, 1024,
-			   NULL);
-		bench_emit("fig3-notifier-tax", "ns", m1, m, false, n3, 1024,
-			   NULL);
+		/* Each pair was measured in the same round. */
+		bench_emit_paired("fig3-anon-tax", "ns", v[0], v[2], n3, false,
+				  1024, NULL);
+		bench_emit_paired("fig3-anon-vs-stock", "ns", v[0], v[1], n3,
+				  false, 1024, NULL);
+		bench_emit_paired("fig3-anon-vs-vmas", "ns", v[0], v[3], n3,
+				  false, 1024, NULL);
+		bench_emit_paired("fig3-vmas-only-tax", "ns", v[3], v[2], n3,
+				  false, 1024, NULL);
+		bench_emit_paired("fig3-lookup-tax", "ns", v[0], v[4], n3,
+				  false, 1024, NULL);
+		bench_emit_paired("fig3-notifier-tax", "ns", v[4], v[3], n3,
+				  false, 1024, NULL);
 	}
 	for (i = 0; i < 5; i++)
 		worker_stop(&w[i]);

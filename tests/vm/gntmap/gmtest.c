@@ -29,6 +29,15 @@ bool gm_dev_probe(struct gm_dev *dev)
 	return true;
 }
 
+bool gm_dev_pick(struct gm_dev *dev, const char *path)
+{
+	if (path)
+		dev->path = path;
+	else if (!gm_dev_probe(dev))
+		dev->path = "/dev/xen/gntdev";
+	return gm_dev_probe(dev) && dev->is_gntmap;
+}
+
 int gm_map_refs(int fd, uint32_t domid, const uint32_t *refs, unsigned int n,
 		uint64_t *offset)
 {

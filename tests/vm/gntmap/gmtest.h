@@ -26,6 +26,12 @@ struct gm_dev {
 
 /* Fill in is_gntmap/sysfs for @dev->path; false if the node is missing. */
 bool gm_dev_probe(struct gm_dev *dev);
+/*
+ * The node gntmap serves: @path if given, else /dev/xen/gntmap, else
+ * /dev/xen/gntdev (drop-in).  False, with @dev->path the last one tried,
+ * if gntmap does not serve it.
+ */
+bool gm_dev_pick(struct gm_dev *dev, const char *path);
 
 /* MAP_GRANT_REF of @n refs of @domid; 0 and *offset, or -errno. */
 int gm_map_refs(int fd, uint32_t domid, const uint32_t *refs, unsigned int n,

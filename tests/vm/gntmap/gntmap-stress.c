@@ -196,12 +196,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gntmap-stress: bad arguments (see --help)\n");
 		return 2;
 	}
-	if (path) {
-		dev.path = path;
-	} else if (!gm_dev_probe(&dev)) {
-		dev.path = "/dev/xen/gntdev";
-	}
-	if (!gm_dev_probe(&dev) || !dev.is_gntmap) {
+	if (!gm_dev_pick(&dev, path)) {
 		tap_skip("gntmap serves no device in this boot", "stress %s",
 			 dev.path);
 		return tap_done();

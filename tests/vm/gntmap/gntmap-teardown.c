@@ -656,12 +656,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (path) {
-		dev.path = path;
-	} else if (!gm_dev_probe(&dev)) {
-		dev.path = "/dev/xen/gntdev";
-	}
-	if (!gm_dev_probe(&dev) || !dev.is_gntmap) {
+	if (!gm_dev_pick(&dev, path)) {
 		tap_skip("gntmap serves no device in this boot", "teardown %s",
 			 dev.path);
 		return tap_done();
