@@ -4,7 +4,8 @@
 # core against the kernel's mmu_interval_notifier, side by side.
 #
 #   make bench                     every figure: two boots + the host core
-#   make bench-vm                  the two boots only (figures 1-5)
+#   make bench-vm                  the boots only (figures 1-5, 1 on PVH)
+#   make bench-stage BENCH_STAGE=pvh   one boot, kept next to earlier ones
 #   make bench-host                figure 6 only (userspace core, natively)
 #   make bench-report              table, bench/results.json, PNGs again
 #
@@ -63,7 +64,7 @@ BENCH_INSTALLED = $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)) \
 
 VM_DOM0_DEPS += $(BENCH_INSTALLED)
 
-.PHONY: bench bench-vm bench-host bench-report bench-progs bench-env-force
+.PHONY: bench bench-vm bench-stage bench-host bench-report bench-progs bench-env-force
 
 bench-progs: $(BENCH_INSTALLED)
 
@@ -111,18 +112,30 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 .SECONDARY: $(addprefix $(BENCH_OBJ)/,$(BENCH_PROGS))
 
 # One boot per list, each its own stage under $(BENCH_RESULTS), so that a
-# bench run never mixes with the results of make check.
+# bench run never mixes with the results of make check.  A boot that serves
+# none of BENCH_FIGS is left out: dropin only serves figure 5, pvh only
+# figure 1 (on a PVH dom0).
+bench_run_list = RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
+	tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
+		{ print $$2; exit }' tests/vm/bench/$$l) \
+		--stage bench-$(KERNEL)-$${st\#bench-} $(BENCH_SUITE_DIR)/$$l
+
 bench-vm: images
 	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
 	@rc=0; for l in $(BENCH_LISTS); do st=$${l%.list}; \
-		case "$$st,$(BENCH_FIGS)" in bench-dropin,*5*) ;; \
-		bench-dropin,*) continue ;; esac; \
-		RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
-		tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
-			{ print $$2; exit }' tests/vm/bench/$$l) \
-			--stage bench-$(KERNEL)-$${st#bench-} \
-			$(BENCH_SUITE_DIR)/$$l || rc=1; \
+		case "$$st,,$(BENCH_FIGS)," in bench-dropin,*,5,*) ;; \
+		bench-pvh,*,1,*) ;; bench-dropin,*|bench-pvh,*) continue ;; esac; \
+		$(bench_run_list) || rc=1; \
 	done; exit $$rc
+
+# One boot alone (BENCH_STAGE=stock|dropin|pvh), added to what
+# $(BENCH_RESULTS) already holds: e.g. the PVH figure next to an earlier
+# run's other boots.
+bench-stage: images
+	@test -f tests/vm/bench/bench-$(BENCH_STAGE).list || \
+		{ echo "bench-stage: no tests/vm/bench/bench-$(BENCH_STAGE).list" >&2; exit 1; }
+	@mkdir -p $(BENCH_RESULTS)
+	@l=bench-$(BENCH_STAGE).list st=bench-$(BENCH_STAGE); $(bench_run_list)
 
 # Figure 6: the host-side core benchmark of mk/core.mk, repeated.
 bench-host: $(BUILD)/core/core-bench

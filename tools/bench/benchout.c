@@ -9,6 +9,27 @@
 #include "benchout.h"
 
 static unsigned int results, failures;
+static char tag[32];
+
+void bench_set_tag(const char *t)
+{
+	snprintf(tag, sizeof(tag), "%s", t ? t : "");
+}
+
+/*
+ * @name with the tag after its "figN" word ("fig1-map-cycle-1p" becomes
+ * "fig1-pvh-map-cycle-1p"), so that figure N keeps its place in the
+ * report and a second boot's entries do not collide with the first's.
+ */
+static const char *tagged(const char *name, char *buf, size_t len)
+{
+	size_t w = strcspn(name, "-");
+
+	if (!tag[0])
+		return name;
+	snprintf(buf, len, "%.*s-%s%s", (int)w, name, tag, name + w);
+	return buf;
+}
 
 /* JSON string body: the reasons come from strerror and our own text. */
 static void json_str(const char *s)
@@ -75,6 +96,9 @@ static void emit(const char *name, const char *unit, double ours,
 		 double baseline, double ratio, unsigned int repeats,
 		 long n, const char *op)
 {
+	char buf[128];
+
+	name = tagged(name, buf, sizeof(buf));
 	printf("# BENCH {\"name\":\"%s\",\"unit\":\"%s\",\"ours\":%.6g,"
 	       "\"baseline\":%.6g,\"ratio\":%.4f,\"repeats\":%u",
 	       name, unit, ours, baseline, ratio, repeats);
@@ -118,6 +142,9 @@ void bench_emit_paired(const char *name, const char *unit,
 void bench_part(const char *name, const char *unit, const char *side,
 		double value, bool higher_better, unsigned int repeats)
 {
+	char buf[128];
+
+	name = tagged(name, buf, sizeof(buf));
 	printf("# BENCH-PART {\"name\":\"%s\",\"unit\":\"%s\","
 	       "\"side\":\"%s\",\"value\":%.6g,\"higher_better\":%s,"
 	       "\"repeats\":%u}\n", name, unit, side, value,
@@ -129,9 +156,10 @@ void bench_part(const char *name, const char *unit, const char *side,
 
 void bench_missing(const char *name, const char *unit, const char *fmt, ...)
 {
-	char why[256];
+	char why[256], buf[128];
 	va_list ap;
 
+	name = tagged(name, buf, sizeof(buf));
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -146,9 +174,10 @@ void bench_missing(const char *name, const char *unit, const char *fmt, ...)
 
 void bench_fail(const char *name, const char *fmt, ...)
 {
-	char why[256];
+	char why[256], buf[128];
 	va_list ap;
 
+	name = tagged(name, buf, sizeof(buf));
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);

@@ -10,6 +10,12 @@
 
 #include <stdbool.h>
 
+/*
+ * Every name printed from now on carries @tag after its "figN" word
+ * (e.g. "pvh": "fig1-pvh-map-cycle-1p"); NULL or "" for none.
+ */
+void bench_set_tag(const char *tag);
+
 /* "# BENCH-ENV {kernel, xen}" of this dom0. */
 void bench_env(void);
 

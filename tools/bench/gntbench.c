@@ -682,6 +682,8 @@ static void usage(FILE *f)
 		"  -b, --budget-ms MS   time per throughput sample (150)\n"
 		"  -f, --figures LIST   figures to run, e.g. 1,2,3 (all)\n"
 		"  -n, --scale LIST     N values of figure 2 (1,64,1024,8192)\n"
+		"  -t, --tag TAG        name results figN-TAG-... (e.g. pvh: a\n"
+		"                       second boot's figure 1 next to the first's)\n"
 		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
 }
 
@@ -724,6 +726,7 @@ int main(int argc, char **argv)
 		{ "budget-ms", required_argument, NULL, 'b' },
 		{ "figures", required_argument, NULL, 'f' },
 		{ "scale", required_argument, NULL, 'n' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -733,7 +736,7 @@ int main(int argc, char **argv)
 	struct testdom *td;
 	int c, r, i;
 
-	while ((c = getopt_long(argc, argv, "d:r:p:b:f:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:p:b:f:n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			domain = optarg;
@@ -764,6 +767,13 @@ int main(int argc, char **argv)
 			if (r < 0)
 				goto bad;
 			nn = r;
+			break;
+		case 't':
+			/* It lands in JSON and in file names: keep it plain. */
+			if (!*optarg || strlen(optarg) > 16 ||
+			    optarg[strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789")])
+				goto bad;
+			bench_set_tag(optarg);
 			break;
 		case 'h':
 			usage(stdout);
