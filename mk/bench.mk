@@ -12,7 +12,8 @@
 # Knobs: BENCH_REPEATS (5; keep it small while developing), BENCH_SCALE
 # (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
 # BENCH_DM_MB, BENCH_FIGS (the figures to run, default 1,2,3,4,5,6: a
-# boot or the host part that serves none of them is left out), KERNEL.  Results of the VM runs go to $(BENCH_RESULTS), the
+# boot or the host part that serves none of them is left out), KERNEL,
+# BENCH_FRESH (bench-report without the last report's other entries).  Results of the VM runs go to $(BENCH_RESULTS), the
 # report to bench/.
 #
 # The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
@@ -147,9 +148,13 @@ bench-host: $(BUILD)/core/core-bench
 		$(BUILD)/core/core-bench --json >$(BENCH_RESULTS)/fig6-$$i.json || exit 1; \
 	done
 
+# The report keeps what this run did not measure from the last one
+# (collect.sh --merge: e.g. figures 2-6 when only figure 1 ran), each such
+# entry marked "earlier_run"; BENCH_FRESH=1 writes this run's alone.
 bench-report:
 	@mkdir -p $(BENCH_OUT)
-	@tools/bench/collect.sh $(BENCH_RESULTS) $(BENCH_OUT)
+	@tools/bench/collect.sh $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
+		$(BENCH_RESULTS) $(BENCH_OUT)
 
 # The VM part may fail (a figure's driver missing, a crash); the report
 # still shows what was measured and names what is missing.

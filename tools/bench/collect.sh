@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# collect.sh RESULTS_DIR OUT_DIR: the report of `make bench`
-# (docs/performance.md).
+# collect.sh [--merge OLD.json] RESULTS_DIR OUT_DIR: the report of
+# `make bench` (docs/performance.md).
 #
 # Reads the "# BENCH" lines the in-VM benchmarks left in the stages' TAP
 # files under RESULTS_DIR (figures 1-4 whole, figure 5 as one half per
@@ -14,12 +14,21 @@
 #   - OUT_DIR/fig2.png and OUT_DIR/fig6.png, drawn by gnuplot.
 # A figure that was not measured stays in the report as missing, with the
 # reason its benchmark gave.
+# --merge OLD.json keeps every entry of an earlier report whose name this
+# run did not produce (marked "earlier_run": true; each keeps its own
+# versions), so that a run of one boot or one figure adds to the report
+# instead of replacing it.  Entries of this run win by name.
 set -euo pipefail
 
-usage() { sed -n '4,16s/^# \{0,1\}//p' "$0"; }
-case ${1:-} in -h|--help) usage; exit 0 ;; esac
+usage() { sed -n '4,21s/^# \{0,1\}//p' "$0"; }
+merge=
+case ${1:-} in
+-h|--help) usage; exit 0 ;;
+--merge) [ $# -ge 2 ] || { usage >&2; exit 2; }; merge=$2; shift 2 ;;
+esac
 [ $# -eq 2 ] || { usage >&2; exit 2; }
 res=$1 out=$2
+if [ -n "$merge" ] && [ ! -f "$merge" ]; then merge=; fi
 [ -d "$res" ] || { echo "collect: no results directory $res (run make bench)" >&2; exit 1; }
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -31,9 +40,14 @@ host_kernel=$(uname -r)
 
 # The VM's own versions, from the first stage that reported them.
 env_line=$(cat "$res"/*.tap 2>/dev/null | tr -d '\r' |
-	sed -n 's/^# BENCH-ENV //p' | head -n1)
+	sed -n 's/^# BENCH-ENV //p' | head -n1) || true
 vm_kernel=$(echo "$env_line" | sed -n 's/.*"kernel":"\([^"]*\)".*/\1/p')
 vm_xen=$(echo "$env_line" | sed -n 's/.*"xen":"\([^"]*\)".*/\1/p')
+# A run that reported none (the host part alone) keeps the earlier ones.
+if [ -z "$vm_kernel" ] && [ -n "$merge" ]; then
+	vm_kernel=$(sed -n 's/^  "kernel": "\([^"]*\)".*/\1/p' "$merge")
+	vm_xen=$(sed -n 's/^  "xen": "\([^"]*\)".*/\1/p' "$merge")
+fi
 vm_kernel=${vm_kernel:-unknown} vm_xen=${vm_xen:-unknown}
 
 cat "$res"/*.tap 2>/dev/null | tr -d '\r' | sed -n 's/^# BENCH //p' \
@@ -41,10 +55,14 @@ cat "$res"/*.tap 2>/dev/null | tr -d '\r' | sed -n 's/^# BENCH //p' \
 cat "$res"/*.tap 2>/dev/null | tr -d '\r' | sed -n 's/^# BENCH-PART //p' \
 	>"$tmp/parts.jsonl" || true
 cat "$res"/fig6-*.json 2>/dev/null | grep '"op"' >"$tmp/fig6.jsonl" || true
+# The earlier report, one entry per line as this script writes it.
+: >"$tmp/old.jsonl"
+[ -z "$merge" ] || grep '^ *{"name": ' "$merge" | sed 's/^ *//; s/,$//' \
+	>"$tmp/old.jsonl" || true
 
 # One awk does the arithmetic: pairing, medians, derived entries, targets.
 awk -v vk="$vm_kernel" -v vx="$vm_xen" -v q="$qemu" -v hk="$host_kernel" \
-	-v parts="$tmp/parts.jsonl" -v f6="$tmp/fig6.jsonl" \
+	-v parts="$tmp/parts.jsonl" -v f6="$tmp/fig6.jsonl" -v old="$tmp/old.jsonl" \
 	-v json="$out/results.json" -v d2="$tmp/fig2.dat" -v d6="$tmp/fig6.dat" '
 # The value of key @k in one flat JSON object, without quotes.
 function get(s, k,   m) {
@@ -94,6 +112,7 @@ END {
 			add(nm, hu[nm] == "" ? "MiB/s" : hu[nm], "null", "null", "null", 0,
 			    "", "", (o == "" ? "the dropin boot" : "the stock boot") \
 			    " reported no figure (see its TAP file)", "vm", note)
+			if (!n5) PH[nf] = "fig5-"
 			continue
 		}
 		r = hb[nm] == "true" ? o / b : b / o
@@ -116,6 +135,7 @@ END {
 	if (!(("fig2-scaling-munmap") in idx))
 		add("fig2-scaling", "us", "null", "null", "null", 0, "", "",
 		    "figure 2 did not reach N > 1 (see the stage TAP)", "vm", "")
+	if (!(("fig2-scaling-munmap") in idx)) PH[nf] = "fig2-"
 	# Figure 6: medians over the repeated core-bench runs.
 	while ((getline l < f6) > 0) {
 		k = get(l, "op") SUBSEP get(l, "subs")
@@ -145,6 +165,25 @@ END {
 	if (!n6)
 		add("fig6", "ns", "null", "null", "null", 0, "", "",
 		    "no core-bench results (make bench-host)", "host", "")
+	if (!n6) PH[nf] = "fig6-"
+	# The earlier report: what this run did not produce stays.  A
+	# placeholder that only says "this run had no figure N" gives way to
+	# that figure'"'"'s earlier entries.
+	while ((getline l < old) > 0) {
+		nm = get(l, "name")
+		if (nm == "" || (nm in idx && PH[idx[nm]] == "")) continue
+		for (i = 1; i <= nf; i++)
+			if (PH[i] != "" && index(nm, PH[i]) == 1) dead[i] = 1
+		add(nm, get(l, "unit"), get(l, "ours"), get(l, "baseline"),
+		    get(l, "ratio"), get(l, "repeats"), get(l, "n"), get(l, "op"),
+		    get(l, "missing"), get(l, "xen") == "null" ? "host" : "vm",
+		    get(l, "note"))
+		RAW[nf] = l
+	}
+	# Where a figure was measured on a PVH dom0.
+	for (i = 1; i <= nf; i++)
+		if (N[i] ~ /^fig[0-9]-pvh-/ && NT[i] == "")
+			NT[i] = "PVH dom0 (both drivers on their auto-translated path), PV sharer domU, one boot"
 	# Targets of the issue: the ratio each entry must reach.
 	for (i = 1; i <= nf; i++) {
 		t = ""
@@ -159,13 +198,20 @@ END {
 	no = 0
 	for (f = 1; f <= 6; f++)
 		for (i = 1; i <= nf; i++)
-			if (index(N[i], "fig" f) == 1) ord[++no] = i
+			if (index(N[i], "fig" f) == 1 && !(i in dead)) ord[++no] = i
 	# The JSON report.
 	printf "{\n  \"kernel\": \"%s\",\n  \"xen\": \"%s\",\n  \"qemu\": \"%s\",\n", vk, vx, q > json
 	printf "  \"host_kernel\": \"%s\",\n  \"figures\": [", hk > json
 	for (j = 1; j <= no; j++) {
 		i = ord[j]
 		host = W[i] == "host"
+		if (RAW[i] != "") {
+			# Verbatim, with its own versions and target verdict.
+			if (RAW[i] !~ /"earlier_run"/)
+				sub(/}$/, ", \"earlier_run\": true}", RAW[i])
+			printf "%s\n    %s", (j > 1 ? "," : ""), RAW[i] > json
+			continue
+		}
 		printf "%s\n    {\"name\": \"%s\", \"unit\": \"%s\", \"ours\": %s, \"baseline\": %s, \"ratio\": %s, \"repeats\": %s, \"kernel\": \"%s\", \"xen\": %s, \"qemu\": %s", \
 		    (j > 1 ? "," : ""), N[i], U[i], num(O[i]), num(B[i]), num(R[i]), \
 		    P[i] == "" ? 0 : P[i], host ? hk : vk, host ? "null" : "\"" vx "\"", \
@@ -196,6 +242,7 @@ END {
 			v = sprintf("ratio >= %.3g: %s", T[i], R[i] + 0 >= T[i] - 1e-9 ? "met" : "MISSED")
 		if (N[i] == "fig6-invalidate-miss-n1000000")
 			v = sprintf("<= 200 ns: %s", O[i] + 0 <= 200 ? "met" : "MISSED")
+		if (RAW[i] != "") v = v (v == "" ? "" : " ") "(earlier run)"
 		printf "%-30s %-8s %12.4g %12.4g %8.3f  %s\n", N[i], U[i], O[i], B[i], R[i], v
 	}
 	printf "ratio > 1: ours better. fig5 compares two boots; fig6 runs on the host.\n"
