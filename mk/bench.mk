@@ -3,7 +3,7 @@
 # make bench (docs/performance.md): gntmap against stock xen-gntdev and our
 # core against the kernel's mmu_interval_notifier, side by side.
 #
-#   make bench                     every figure: two boots + the host core
+#   make bench                     every figure: three boots + the host core
 #   make bench-vm                  the boots only (figures 1-5, 1 on PVH)
 #   make bench-stage BENCH_STAGE=pvh   one boot, kept next to earlier ones
 #   make bench-host                figure 6 only (userspace core, natively)
@@ -13,8 +13,8 @@
 # (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
 # BENCH_DM_MB, BENCH_FIGS (the figures to run, default 1,2,3,4,5,6: a
 # boot or the host part that serves none of them is left out), KERNEL,
-# BENCH_FRESH (bench-report without the last report's other entries).  Results of the VM runs go to $(BENCH_RESULTS), the
-# report to bench/.
+# BENCH_FRESH (bench-report without the last report's other entries).
+# Results of the VM runs go to $(BENCH_RESULTS), the report to bench/.
 #
 # The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
 # `make check` never runs them.  run-vm.sh only takes suite names under
