@@ -187,7 +187,7 @@ END {
 	# Targets of the issue: the ratio each entry must reach.
 	for (i = 1; i <= nf; i++) {
 		t = ""
-		if (N[i] ~ /^fig1-map-cycle-/) t = 1.0
+		if (N[i] ~ /^fig1-(pvh-)?map-cycle-/) t = 1.0
 		else if (N[i] ~ /^fig2-scaling-/) t = 1 / 1.5
 		else if (N[i] == "fig3-anon-tax" || N[i] == "fig3-anon-vs-vmas") t = 1 / 1.05
 		else if (N[i] ~ /^fig4-|^fig5-/) t = 0.95
