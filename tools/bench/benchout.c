@@ -25,7 +25,8 @@ static const char *tagged(const char *name, char *buf, size_t len)
 {
 	size_t w = strcspn(name, "-");
 
-	if (!tag[0])
+	/* Only figures: "sharer-pvh" would read as a domain's name. */
+	if (!tag[0] || strncmp(name, "fig", 3))
 		return name;
 	snprintf(buf, len, "%.*s-%s%s", (int)w, name, tag, name + w);
 	return buf;
