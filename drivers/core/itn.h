@@ -118,6 +118,14 @@ void itn_synchronize(void);
 /* "itn" or "kernel": which back end this build links against. */
 const char *itn_backend_name(void);
 
+#ifndef ITN_BACKEND_KERNEL
+/*
+ * Not for clients: itn_core's own module exit (and the host tests) drop
+ * the registries that the mms still alive keep.
+ */
+void itn_reg_drain(void);
+#endif
+
 #ifdef ITN_BACKEND_KERNEL
 static inline void itn_set_seq(struct itn_sub *sub, unsigned long cur_seq)
 {

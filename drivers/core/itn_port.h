@@ -11,6 +11,7 @@
 #ifdef __KERNEL__
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/hashtable.h>
 #include <linux/hmm.h>
 #include <linux/interval_tree.h>
 #include <linux/lockdep.h>

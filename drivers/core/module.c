@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * itn_core.ko: the shared interval-tree notifier core.  It has no state of
- * its own beyond the per-mm registries, which die with their last
- * subscription; all that exit has to do is wait for SRCU callbacks.
+ * itn_core.ko: the shared interval-tree notifier core.  Its only state is
+ * the per-mm registries, which live until their mm exits; at module exit
+ * the clients have removed every subscription, and the registries of the
+ * processes still alive are dropped here.
  */
 #include <linux/module.h>
 #include "itn.h"
 
 static void __exit itn_core_exit(void)
 {
-	itn_synchronize();
+	itn_reg_drain();
 }
 module_exit(itn_core_exit);
 

@@ -11,6 +11,12 @@
  * notifier itself has an end; splitting the two keeps a non-blockable
  * refusal (-EAGAIN) balanced and silent.  end_mn is linked first (see
  * itn_reg_get()).
+ *
+ * A registry lives as long as its mm, not only while it has subscriptions,
+ * as the kernel's own per-mm interval-notifier state does: registering the
+ * pair walks and locks every VMA of the process (mm_take_all_locks()), and
+ * a client that maps and unmaps in a loop paid for that on every cycle.
+ * It is dropped by the mm's RELEASE, or by itn_core's module exit.
  */
 #include "itn.h"
 
@@ -85,6 +91,14 @@ struct itn_registry {
 	struct mmu_notifier end_mn;
 	/* Base notifiers of this registry not yet freed by SRCU. */
 	atomic_t nr_base;
+	/*
+	 * Under itn_reg_mutex: the registry's subscriptions, plus one while
+	 * it is in itn_reg_hash (from creation until the mm's RELEASE or
+	 * module exit).  Zero puts the two base notifiers.
+	 */
+	unsigned int users;
+	struct hlist_node hash_node;	/* in itn_reg_hash, under the mutex */
+	struct mm_struct *mm;
 	spinlock_t lock;
 	unsigned long invalidate_seq;
 	unsigned long active_invalidate_ranges;
@@ -95,11 +109,16 @@ struct itn_registry {
 
 /*
  * Serialises the get and put of the two base notifiers, so that an mm never
- * sees start_mn of one registry paired with end_mn of another.  Taken after
- * the mmap lock.
+ * sees start_mn of one registry paired with end_mn of another, and guards
+ * itn_reg_hash and every reg->users.  Taken after the mmap lock, and by
+ * RELEASE with no mmap lock held.
  */
 static DEFINE_MUTEX(itn_reg_mutex);
 static struct itn_registry *itn_reg_pending;
+
+/* The registry of each live mm, keyed by the mm. */
+#define ITN_REG_HASH_BITS 6
+static DEFINE_HASHTABLE(itn_reg_hash, ITN_REG_HASH_BITS);
 
 static struct itn_registry *start_to_reg(struct mmu_notifier *mn)
 {
@@ -233,6 +252,26 @@ static void itn_invalidate_range_end(struct mmu_notifier *mn,
 	itn_inv_end(end_to_reg(mn));
 }
 
+/* Drop one reference; the last one unlinks the two base notifiers. */
+static void itn_reg_put_locked(struct itn_registry *reg)
+{
+	lockdep_assert_held(&itn_reg_mutex);
+	if (--reg->users)
+		return;
+	mmu_notifier_put(&reg->start_mn);
+	mmu_notifier_put(&reg->end_mn);
+}
+
+/* Drop the mm's own reference, once: at RELEASE or at module exit. */
+static void itn_reg_forget_locked(struct itn_registry *reg)
+{
+	lockdep_assert_held(&itn_reg_mutex);
+	if (hlist_unhashed(&reg->hash_node))
+		return;
+	hash_del(&reg->hash_node);
+	itn_reg_put_locked(reg);
+}
+
 /*
  * The mm is being torn down: every live subscription gets one RELEASE
  * event, blockable, over the whole address space.  The tree stays; the
@@ -255,6 +294,14 @@ static void itn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	     sub = itn_inv_next(sub, &range))
 		WARN_ON_ONCE(!sub->ops->invalidate(sub, &range, cur_seq));
 	itn_inv_end(reg);
+
+	/*
+	 * mmu_notifier_put() may be called from release; the registry stays
+	 * readable until this callback returns (SRCU).
+	 */
+	mutex_lock(&itn_reg_mutex);
+	itn_reg_forget_locked(reg);
+	mutex_unlock(&itn_reg_mutex);
 }
 
 static struct mmu_notifier *itn_alloc_end(struct mm_struct *mm)
@@ -331,6 +378,12 @@ static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 
 	mmap_assert_write_locked(mm);
 	mutex_lock(&itn_reg_mutex);
+	hash_for_each_possible(itn_reg_hash, reg, hash_node, (unsigned long)mm)
+		if (reg->mm == mm) {
+			reg->users++;
+			goto out;
+		}
+
 	end = mmu_notifier_get_locked(&itn_end_ops, mm);
 	if (IS_ERR(end)) {
 		reg = ERR_CAST(end);
@@ -345,7 +398,12 @@ static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 			mmu_notifier_put(start);
 		mmu_notifier_put(end);
 		reg = IS_ERR(start) ? ERR_CAST(start) : ERR_PTR(-EBUSY);
+		goto out;
 	}
+	/* The caller's reference and the mm's. */
+	reg->users = 2;
+	reg->mm = mm;
+	hash_add(itn_reg_hash, &reg->hash_node, (unsigned long)mm);
 out:
 	mutex_unlock(&itn_reg_mutex);
 	return reg;
@@ -354,9 +412,30 @@ out:
 static void itn_reg_put(struct itn_registry *reg)
 {
 	mutex_lock(&itn_reg_mutex);
-	mmu_notifier_put(&reg->start_mn);
-	mmu_notifier_put(&reg->end_mn);
+	itn_reg_put_locked(reg);
 	mutex_unlock(&itn_reg_mutex);
+}
+
+/**
+ * itn_reg_drain - drop the registries of the mms still alive
+ *
+ * For itn_core's module exit, after every client has removed its
+ * subscriptions: the base notifiers call into this module, so none may
+ * stay linked to an mm that outlives it.
+ *
+ * Context: may sleep.
+ */
+void itn_reg_drain(void)
+{
+	struct itn_registry *reg;
+	struct hlist_node *next;
+	int bkt;
+
+	mutex_lock(&itn_reg_mutex);
+	hash_for_each_safe(itn_reg_hash, bkt, next, reg, hash_node)
+		itn_reg_forget_locked(reg);
+	mutex_unlock(&itn_reg_mutex);
+	mmu_notifier_synchronize();
 }
 
 static void itn_sub_add(struct itn_registry *reg, struct itn_sub *sub)

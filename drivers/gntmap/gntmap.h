@@ -116,8 +116,6 @@ struct gntmap_map *gntmap_vma_map(struct vm_area_struct *vma);
 
 /* notifier.c */
 extern const struct itn_sub_ops gntmap_sub_ops;
-void gntmap_anchor_mm(struct mm_struct *mm);
-void gntmap_anchors_drain(void);
 
 /* notify.c */
 int gntmap_set_notify(struct gntmap_map *map, u32 action, u32 addr,

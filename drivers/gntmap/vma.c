@@ -151,7 +151,6 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 	map = gntmap_claim(priv, vma->vm_pgoff, vma_pages(vma));
 	if (!map)
 		return -EINVAL;
-	gntmap_anchor_mm(vma->vm_mm);
 
 	mutex_lock(&map->lock);
 	map->readonly = !(vma->vm_flags & VM_WRITE);

@@ -25,6 +25,7 @@
 #include <linux/export.h>
 #include <linux/rbtree.h>
 #include <linux/interval_tree.h>
+#include <linux/hashtable.h>
 
 /* Marked accesses, visible to TSan as the atomics they stand for. */
 #undef READ_ONCE

@@ -386,6 +386,16 @@ void mmu_notifier_put(struct mmu_notifier *mn)
 		spin_unlock(&subs->lock);
 		return;
 	}
+	/*
+	 * From a release callback: the kernel unlinks now and frees after
+	 * the SRCU grace period (call_srcu); here sim_mm_exit(), which holds
+	 * the read side, unlinks and frees it once its callbacks are done.
+	 */
+	if (!__atomic_load_n(&mm->mm_users, __ATOMIC_SEQ_CST) &&
+	    !hlist_unhashed(&mn->hlist)) {
+		spin_unlock(&subs->lock);
+		return;
+	}
 	spin_unlock(&subs->lock);
 	/* Unlink, then wait out running callbacks (call_srcu). */
 	gate_write_lock(&subs->srcu);
@@ -638,8 +648,9 @@ void sim_mm_exit(struct mm_struct *mm)
 	struct mmu_notifier_subscriptions *subs = &mm->notifiers;
 	struct mmu_notifier *mn;
 	struct hlist_node *next;
+	HLIST_HEAD(put);
 
-	mm->mm_users = 0;
+	__atomic_store_n(&mm->mm_users, 0, __ATOMIC_SEQ_CST);
 	gate_read_lock(&subs->srcu);
 	hlist_for_each_entry(mn, &subs->list, hlist)
 		if (mn->ops->release)
@@ -648,10 +659,19 @@ void sim_mm_exit(struct mm_struct *mm)
 
 	gate_write_lock(&subs->srcu);
 	spin_lock(&subs->lock);
-	hlist_for_each_entry_safe(mn, next, &subs->list, hlist)
+	hlist_for_each_entry_safe(mn, next, &subs->list, hlist) {
 		hlist_del_init(&mn->hlist);
+		/* Put for the last time by a release callback. */
+		if (!mn->users)
+			hlist_add_head(&mn->hlist, &put);
+	}
 	spin_unlock(&subs->lock);
 	gate_write_unlock(&subs->srcu);
+	hlist_for_each_entry_safe(mn, next, &put, hlist) {
+		hlist_del_init(&mn->hlist);
+		mn->ops->free_notifier(mn);
+		mmdrop(mm);
+	}
 
 	sim_apply(mm, SIM_MM_BASE, SIM_MM_END, SIM_CLEAR);
 	sim_set_prot(mm, SIM_MM_BASE, SIM_MM_END - SIM_MM_BASE, 0);

@@ -91,7 +91,7 @@ TEST(idle_insert_read_begin_remove)
 	sim_mm_exit(mm);
 }
 
-TEST(one_base_registration_shared_and_counted)
+TEST(one_base_registration_per_mm_kept_until_exit)
 {
 	struct mm_struct *mm = sim_mm_new(), *mm2 = sim_mm_new();
 	unsigned int users;
@@ -100,17 +100,44 @@ TEST(one_base_registration_shared_and_counted)
 	CHECK(tclient_insert(&c1, mm, A(0), PAGE_SIZE) == 0);
 	CHECK(tclient_insert(&c2, mm, A(8), PAGE_SIZE) == 0);
 	CHECK(tclient_insert(&c3, mm2, A(0), PAGE_SIZE) == 0);
-	/* start_mn and end_mn, each with one user per subscription. */
-	EXPECT(sim_mm_notifier_count(mm, &users) == 2 && users == 4);
+	/* start_mn and end_mn, registered once per mm whatever the subs. */
+	EXPECT(sim_mm_notifier_count(mm, &users) == 2 && users == 2);
 	EXPECT(sim_mm_notifier_count(mm2, &users) == 2 && users == 2);
 	tclient_remove(&c1);
-	EXPECT(sim_mm_notifier_count(mm, &users) == 2 && users == 2);
 	tclient_remove(&c2);
-	EXPECT(sim_mm_notifier_count(mm, &users) == 0);
+	/* No subscription left: the registry stays for the next one. */
+	EXPECT(sim_mm_notifier_count(mm, &users) == 2 && users == 2);
+	CHECK(tclient_insert(&c1, mm, A(4), PAGE_SIZE) == 0);
+	EXPECT(sim_mm_notifier_count(mm, &users) == 2 && users == 2);
+	EXPECT(sim_mm_zap(mm, A(4), PAGE_SIZE) == 0);
+	EXPECT(tlog_len == 1 && tlog[0].client == c1.id);
+	tclient_remove(&c1);
 	tclient_remove(&c3);
-	itn_synchronize();
+	/* RELEASE drops it (sim_mm_exit() asserts nothing stays linked). */
 	sim_mm_exit(mm);
+	/* Module exit drops those of the mms still alive. */
+	itn_reg_drain();
+	EXPECT(sim_mm_notifier_count(mm2, &users) == 0);
 	sim_mm_exit(mm2);
+}
+
+TEST(exit_with_live_subs_keeps_registry_until_last_remove)
+{
+	struct mm_struct *mm = sim_mm_new();
+	unsigned int users;
+
+	setup();
+	CHECK(tclient_insert(&c1, mm, A(0), PAGE_SIZE) == 0);
+	CHECK(tclient_insert(&c2, mm, A(8), PAGE_SIZE) == 0);
+	mmgrab(mm);
+	sim_mm_exit(mm);
+	EXPECT(tlog_len == 2);
+	/* Unlinked by the exit, still counted by the two subs. */
+	EXPECT(sim_mm_notifier_count(mm, &users) == 0);
+	tclient_remove(&c1);
+	tclient_remove(&c2);
+	itn_reg_drain();
+	mmdrop(mm);
 }
 
 TEST(insert_locked_with_mmap_lock_held)
