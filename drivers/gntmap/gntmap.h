@@ -86,8 +86,8 @@ struct gntmap_map {
 	struct gnttab_map_grant_ref *kmap_ops;	/* kernel address */
 	struct gnttab_unmap_grant_ref *unmap_ops;
 	struct gnttab_unmap_grant_ref *kunmap_ops;
-	/* One per page; a run uses the one of its first page. */
-	struct gntab_unmap_queue_data *runs;
+	/* One slot per page, in chunks: use gntmap_run(). */
+	struct gntab_unmap_queue_data **runs;
 };
 
 /* main.c */
@@ -101,6 +101,8 @@ int gntmap_map_grants(struct gntmap_map *map);
 void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
 			unsigned int end);
 void gntmap_wait_idle(void);
+struct gntab_unmap_queue_data *gntmap_run(struct gntmap_map *map,
+					  unsigned int i);
 
 /* map_hvm.c: the auto-translated dom0 path (PVH, HVM, Arm) */
 extern bool gntmap_xlat;

@@ -112,7 +112,7 @@ void gntmap_xlat_flush(struct gntmap_map *map)
 	if (!gntmap_xlat)
 		return;
 	for (i = 0; i < map->count; i++) {
-		run = &map->runs[i];
+		run = gntmap_run(map, i);
 		/* Only a run's first page has its work item initialised. */
 		if (READ_ONCE(map->state[i]) != GNTMAP_KPENDING ||
 		    READ_ONCE(run->data) != map)
