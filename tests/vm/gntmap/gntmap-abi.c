@@ -118,20 +118,6 @@ static uint8_t *map4(int fd, const char *what, uint32_t seed, uint64_t *off)
 	return m;
 }
 
-/*
- * The domU's count of pages it could not end, polled until it reaches
- * @want or 10 s pass: on an auto-translated dom0 the unmap behind a
- * VMA change may complete a moment after the call that caused it.
- */
-static int end_all_until(int want)
-{
-	int r, tries = 500;
-
-	while ((r = testdom_end_all(td)) > want && --tries)
-		usleep(20 * 1000);
-	return r;
-}
-
 static void t_partial_munmap(int fd)
 {
 	const char *what = "partial munmap";
@@ -146,7 +132,8 @@ static void t_partial_munmap(int fd)
 	  what);
 	T(gm_count_bad(m, 2, 0x201, 0) == 0, "%s: first 2 pages still mapped",
 	  what);
-	T(end_all_until(2) == 2, "%s: domU ends the 2 unmapped grants only",
+	T(testdom_end_all_until(td, 2, 10000) == 2,
+	  "%s: domU ends the 2 unmapped grants only",
 	  what);
 	if (dev->is_gntmap)
 		T(gm_counter(dev, "invalidations") > inv,
@@ -169,7 +156,8 @@ static void t_middle_munmap(int fd)
 	T(gm_count_bad(m, 1, 0x202, 0) == 0 &&
 	  gm_count_bad(m + 3 * P, 1, 0x202, 3) == 0,
 	  "%s: pages 0 and 3 still mapped", what);
-	T(end_all_until(2) == 2, "%s: domU ends the 2 unmapped grants only",
+	T(testdom_end_all_until(td, 2, 10000) == 2,
+	  "%s: domU ends the 2 unmapped grants only",
 	  what);
 	T(munmap(m, P) == 0 && munmap(m + 3 * P, P) == 0,
 	  "%s: munmap both ends", what);
@@ -221,7 +209,8 @@ static void t_mremap(int fd)
 	T(r == m, "%s: shrink to 3 pages (%s)", what,
 	  r == MAP_FAILED ? strerror(errno) : "ok");
 	T(gm_count_bad(m, 3, 0x203, 0) == 0, "%s: 3 pages still mapped", what);
-	T(end_all_until(3) == 3, "%s: shrink released the last grant", what);
+	T(testdom_end_all_until(td, 3, 10000) == 3,
+	  "%s: shrink released the last grant", what);
 
 	dst = free_range(3 * P);
 	if (!dev->is_gntmap) {
@@ -276,7 +265,8 @@ static void t_map_fixed(int fd)
 	T(gm_count_bad(m, 1, 0x204, 0) == 0 &&
 	  gm_count_bad(m + 3 * P, 1, 0x204, 3) == 0,
 	  "%s: pages 0 and 3 still mapped", what);
-	T(end_all_until(2) == 2, "%s: covered grants released", what);
+	T(testdom_end_all_until(td, 2, 10000) == 2,
+	  "%s: covered grants released", what);
 	munmap(m, 4 * P);
 	T(gm_unmap_refs(fd, off, 4) == 0, "%s: UNMAP_GRANT_REF", what);
 	leak_check(what);
@@ -336,7 +326,8 @@ static void t_madvise(int fd)
 	  sig_name(sig));
 	T(gm_count_bad(m + 2 * P, 2, 0x207, 2) == 0,
 	  "%s: pages 2-3 still mapped", what);
-	T(end_all_until(2) == 2, "%s: dropped grants released", what);
+	T(testdom_end_all_until(td, 2, 10000) == 2,
+	  "%s: dropped grants released", what);
 	gm_unmap(fd, m, 4, off);
 	leak_check(what);
 }

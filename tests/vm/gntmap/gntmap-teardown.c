@@ -173,6 +173,32 @@ static bool pin_pipe(int p[2])
 	return fcntl(p[1], F_SETPIPE_SZ, 2 * NPIN * GM_PAGE) >= 0;
 }
 
+
+/*
+ * The end of every pin case: the domU cannot end the NPIN pinned grants
+ * yet, the pipe still reads its data through them, and once the pipe is
+ * drained and closed the deferred unmap finishes and the counters settle.
+ * Closes the pipe and marks it closed in @p.
+ */
+static void pin_release(const char *what, int p[2], uint32_t seed,
+			const struct counters *base)
+{
+	long bad;
+	int r;
+
+	r = testdom_end_all(td);
+	T(r == NPIN,
+	  "%s: the domU cannot end the %u pinned grants yet (%d not ended)",
+	  what, NPIN, r);
+	bad = drain_bad(p[0], NPIN, seed);
+	T(bad == 0, "%s: the pipe reads the domU's data (%ld bad pages)",
+	  what, bad);
+	close(p[0]);
+	close(p[1]);
+	p[0] = p[1] = -1;
+	counters_check_settled(what, base);
+}
+
 /*
  * If munmap() blocked on the pin, the test would hang forever: this
  * thread drains the pipe after a grace period, so a blocking driver
@@ -212,7 +238,6 @@ static void t_pin_munmap(void)
 	uint8_t *m, *m2;
 	int fd, p[2] = { -1, -1 }, r;
 	double dt;
-	long bad;
 
 	r = testdom_share(td, NPIN + NSIDE, true, seed, refs);
 	if (!T(r == 0, "pin: domU shares %u pages (%s)", NPIN + NSIDE,
@@ -268,18 +293,7 @@ static void t_pin_munmap(void)
 	  c.live - base.live);
 
 	/* The other pages end; the pinned ones must not (still mapped). */
-	r = testdom_end_all(td);
-	T(r == NPIN,
-	  "pin: the domU cannot end the %u pinned grants yet (%d not ended)",
-	  NPIN, r);
-
-	bad = drain_bad(p[0], NPIN, seed);
-	T(bad == 0, "pin: the pipe reads the domU's data (%ld bad pages)",
-	  bad);
-	close(p[0]);
-	close(p[1]);
-	p[0] = p[1] = -1;
-	counters_check_settled("pin", &base);
+	pin_release("pin", p, seed, &base);
 out:
 	if (p[0] >= 0) {
 		close(p[0]);
@@ -299,7 +313,6 @@ static void t_pin_kill(void)
 	int p[2] = { -1, -1 }, sync[2], st, r;
 	char ok = 0;
 	pid_t child;
-	long bad;
 
 	r = testdom_share(td, NPIN, true, seed, refs);
 	if (!T(r == 0, "pin-kill: domU shares %u pages (%s)", NPIN,
@@ -343,16 +356,7 @@ static void t_pin_kill(void)
 	  "pin-kill: the exit's unmap waits for the pin (deferred +%ld, pending +%ld, live +%ld, mapped +%ld)",
 	  c.deferred - base.deferred, c.pending - base.pending,
 	  c.live - base.live, c.mapped - base.mapped);
-	r = testdom_end_all(td);
-	T(r == NPIN, "pin-kill: the domU cannot end the pinned grants yet (%d not ended)",
-	  r);
-	bad = drain_bad(p[0], NPIN, seed);
-	T(bad == 0, "pin-kill: the pipe reads the domU's data (%ld bad pages)",
-	  bad);
-	close(p[0]);
-	close(p[1]);
-	p[0] = p[1] = -1;
-	counters_check_settled("pin-kill", &base);
+	pin_release("pin-kill", p, seed, &base);
 out:
 	if (p[0] >= 0) {
 		close(p[0]);

@@ -307,14 +307,19 @@ int testdom_end_all(struct testdom *td)
 	return td_cmd(td, "end");
 }
 
-int testdom_end_all_wait(struct testdom *td, int timeout_ms)
+int testdom_end_all_until(struct testdom *td, int want, int timeout_ms)
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	int r;
 
-	while ((r = testdom_end_all(td)) > 0 && now_ms() < deadline)
+	while ((r = testdom_end_all(td)) > want && now_ms() < deadline)
 		usleep(20 * 1000);
 	return r;
+}
+
+int testdom_end_all_wait(struct testdom *td, int timeout_ms)
+{
+	return testdom_end_all_until(td, 0, timeout_ms);
 }
 
 static int read_uint(struct testdom *td, const char *node)

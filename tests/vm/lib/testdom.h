@@ -75,6 +75,12 @@ int testdom_end_all(struct testdom *td);
 int testdom_end_all_wait(struct testdom *td, int timeout_ms);
 
 /*
+ * The same, but stops as soon as at most @want pages are left: for a test
+ * that expects exactly @want grants to stay mapped.
+ */
+int testdom_end_all_until(struct testdom *td, int want, int timeout_ms);
+
+/*
  * Pages of earlier shares that the domU still could not end (they were
  * replaced by a new share while mapped), or -errno.  The domU retries them
  * at every command; a clean test run ends with 0.
