@@ -24,6 +24,7 @@
 static const char *const counters[] = {
 	"live_maps", "mapped_pages", "invalidations", "invalidated_pages",
 	"map_failed", "unmap_deferred", "unmap_failed", "pending_unmaps",
+	"cached_pages",
 };
 
 static void usage(FILE *f)

@@ -38,6 +38,7 @@ GNTMAP_COUNTER_ATTR(map_failed, GNTMAP_CNT_MAP_FAILED);
 GNTMAP_COUNTER_ATTR(unmap_deferred, GNTMAP_CNT_UNMAP_DEFERRED);
 GNTMAP_COUNTER_ATTR(unmap_failed, GNTMAP_CNT_UNMAP_FAILED);
 GNTMAP_COUNTER_ATTR(pending_unmaps, GNTMAP_CNT_PENDING_UNMAPS);
+GNTMAP_COUNTER_ATTR(cached_pages, GNTMAP_CNT_CACHED_PAGES);
 
 static struct attribute *gntmap_attrs[] = {
 	&dev_attr_live_maps.attr,
@@ -48,6 +49,7 @@ static struct attribute *gntmap_attrs[] = {
 	&dev_attr_unmap_deferred.attr,
 	&dev_attr_unmap_failed.attr,
 	&dev_attr_pending_unmaps.attr,
+	&dev_attr_cached_pages.attr,
 	NULL
 };
 

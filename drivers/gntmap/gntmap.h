@@ -65,6 +65,10 @@ struct gntmap_unmap_notify {
 };
 
 struct gntmap_map {
+	/*
+	 * Everything before grants is reset when a kept map is reused
+	 * (cache.c); the arrays and the pages after it are kept.
+	 */
 	refcount_t users;
 	unsigned long index;		/* in pages */
 	unsigned int count;
@@ -78,6 +82,9 @@ struct gntmap_map {
 	unsigned long base;		/* vm_start at mmap time */
 	unsigned int vmas;		/* VMAs still pointing at the map */
 	struct gntmap_unmap_notify notify;
+	/* A grant op failed: the pages go back to the balloon, not to reuse. */
+	bool failed;
+	struct list_head cache_node;	/* in the cache, under its lock */
 
 	struct ioctl_gntdev_grant_ref *grants;
 	struct page **pages;
@@ -90,11 +97,17 @@ struct gntmap_map {
 	struct gntab_unmap_queue_data **runs;
 };
 
+/* cache.c */
+struct gntmap_map *gntmap_cache_get(unsigned int count);
+bool gntmap_cache_put(struct gntmap_map *map);
+void gntmap_cache_drain(void);
+
 /* main.c */
 extern unsigned int gntmap_limit;
 
 /* map.c */
 struct gntmap_map *gntmap_map_alloc(unsigned int count);
+void gntmap_map_destroy(struct gntmap_map *map);
 void gntmap_map_get(struct gntmap_map *map);
 void gntmap_map_put(struct gntmap_map *map);
 int gntmap_map_grants(struct gntmap_map *map);
@@ -142,6 +155,7 @@ enum gntmap_counter {
 	GNTMAP_CNT_UNMAP_DEFERRED,
 	GNTMAP_CNT_UNMAP_FAILED,
 	GNTMAP_CNT_PENDING_UNMAPS,
+	GNTMAP_CNT_CACHED_PAGES,
 	GNTMAP_NR_COUNTERS
 };
 

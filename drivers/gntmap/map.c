@@ -147,11 +147,38 @@ static int gntmap_map_arrays(struct gntmap_map *map)
 	return gntmap_map_run_chunks(map);
 }
 
+/*
+ * A map as MAP_GRANT_REF hands it out: one reference, every page
+ * UNMAPPED.  What may be read before it is written: the state of every
+ * page, the handles, and whether a page starts a run
+ * (gntmap_xlat_flush()).  The grants come from the caller, the ops are
+ * filled at mmap.
+ */
+static void gntmap_map_reset(struct gntmap_map *map)
+{
+	unsigned int count = map->count, i;
+
+	memset(map, 0, offsetof(struct gntmap_map, grants));
+	map->count = count;
+	memset(map->state, GNTMAP_UNMAPPED, count);
+	for (i = 0; i < count; i++) {
+		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		gntmap_run(map, i)->data = NULL;
+	}
+	refcount_set(&map->users, 1);
+	mutex_init(&map->lock);
+	gntmap_count(GNTMAP_CNT_LIVE_MAPS, 1);
+}
+
 struct gntmap_map *gntmap_map_alloc(unsigned int count)
 {
 	struct gntmap_map *map;
-	unsigned int i;
 	int err;
+
+	map = gntmap_cache_get(count);
+	if (map)
+		goto reset;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
@@ -165,26 +192,20 @@ struct gntmap_map *gntmap_map_alloc(unsigned int count)
 
 	if (gnttab_alloc_pages(count, map->pages))
 		goto free;
-
-	/*
-	 * What may be read before it is written: the state of every page, the
-	 * handles, and whether a page starts a run (gntmap_xlat_flush()).  The
-	 * grants come from the caller, the ops are filled at mmap.
-	 */
-	memset(map->state, GNTMAP_UNMAPPED, count);
-	for (i = 0; i < count; i++) {
-		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
-		gntmap_run(map, i)->data = NULL;
-	}
-	refcount_set(&map->users, 1);
-	mutex_init(&map->lock);
-	gntmap_count(GNTMAP_CNT_LIVE_MAPS, 1);
+reset:
+	gntmap_map_reset(map);
 	return map;
 
 free:
 	gntmap_map_free(map);
 	return NULL;
+}
+
+/* A map no one uses any more, with its pages, not kept for reuse. */
+void gntmap_map_destroy(struct gntmap_map *map)
+{
+	gnttab_free_pages(map->count, map->pages);
+	gntmap_map_free(map);
 }
 
 void gntmap_map_get(struct gntmap_map *map)
@@ -205,18 +226,23 @@ void gntmap_map_put(struct gntmap_map *map)
 
 	/* The event goes out only now that every grant is unmapped. */
 	gntmap_notify_release(map);
-	gnttab_free_pages(map->count, map->pages);
-	gntmap_map_free(map);
+	if (!gntmap_cache_put(map))
+		gntmap_map_destroy(map);
+	/* After the cache took it: module exit drains the cache once idle. */
 	gntmap_count(GNTMAP_CNT_LIVE_MAPS, -1);
 	gntmap_wake_idle();
 }
 
-/* Module exit: every map freed, every asynchronous unmap finished. */
+/*
+ * Module exit: every map freed, every asynchronous unmap finished, the
+ * kept maps freed too.
+ */
 void gntmap_wait_idle(void)
 {
 	wait_event(gntmap_idle_wq,
 		   !gntmap_counter_read(GNTMAP_CNT_LIVE_MAPS) &&
 		   !gntmap_counter_read(GNTMAP_CNT_PENDING_UNMAPS));
+	gntmap_cache_drain();
 }
 
 /* Undo the half of a page's mapping that worked when the other did not. */
@@ -285,6 +311,7 @@ int gntmap_map_grants(struct gntmap_map *map)
 	}
 	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, mapped);
 	if (failed) {
+		map->failed = true;
 		gntmap_count(GNTMAP_CNT_MAP_FAILED, failed);
 		return -EINVAL;
 	}
@@ -298,8 +325,10 @@ static void gntmap_run_done(int result, struct gntab_unmap_queue_data *run)
 	unsigned int i;
 
 	for (i = first; i < first + run->count; i++) {
-		if (map->kunmap_ops[i].status != GNTST_okay)
+		if (map->kunmap_ops[i].status != GNTST_okay) {
+			WRITE_ONCE(map->failed, true);
 			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+		}
 		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		WRITE_ONCE(map->state[i], GNTMAP_UNMAPPED);
 	}
@@ -332,8 +361,10 @@ static void gntmap_unmap_run(struct gntmap_map *map, unsigned int first,
 		HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
 					  &map->unmap_ops[first], n);
 	for (i = first; i < end; i++) {
-		if (!gntmap_xlat && map->unmap_ops[i].status != GNTST_okay)
+		if (!gntmap_xlat && map->unmap_ops[i].status != GNTST_okay) {
+			map->failed = true;
 			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+		}
 		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		map->kunmap_ops[i].status = GNTST_general_error;
 		map->state[i] = GNTMAP_KPENDING;

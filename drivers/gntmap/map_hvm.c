@@ -88,6 +88,7 @@ int gntmap_xlat_map_grants(struct gntmap_map *map)
 	}
 	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, mapped);
 	if (failed) {
+		map->failed = true;
 		gntmap_count(GNTMAP_CNT_MAP_FAILED, failed);
 		return -EINVAL;
 	}

@@ -648,7 +648,7 @@ static void gntmap_counters(const char *when)
 {
 	static const char *const names[] = { "live_maps", "mapped_pages",
 		"invalidations", "map_failed", "unmap_deferred",
-		"unmap_failed", "pending_unmaps" };
+		"unmap_failed", "pending_unmaps", "cached_pages" };
 	char path[160], buf[32];
 	unsigned int i;
 	FILE *f;

@@ -718,17 +718,112 @@ out:
 	T(r == 0, "dead: the sharer has no orphaned grant (%d)", r);
 }
 
+#define NREC		5	/* pages of the recycled map */
+#define CACHE_PARAM	"/sys/module/gntmap/parameters/cache_pages"
+
+/* Set gntmap's cache_pages; the old value in *@old if not NULL. */
+static bool cache_param(unsigned long v, unsigned long *old)
+{
+	FILE *f = fopen(CACHE_PARAM, "r+");
+	bool ok = f != NULL;
+
+	if (ok && old)
+		ok = fscanf(f, "%lu", old) == 1 && fseek(f, 0, SEEK_SET) == 0;
+	if (ok)
+		ok = fprintf(f, "%lu\n", v) > 0;
+	if (f && fclose(f))
+		ok = false;
+	return ok;
+}
+
+/* One map cycle of @n pages of @refs; true if it read the domU's data. */
+static bool recycle_cycle(int fd, const uint32_t *refs, unsigned int n,
+			  uint32_t seed)
+{
+	uint64_t off;
+	uint8_t *m = gm_map(fd, domid, refs, n, PROT_READ | PROT_WRITE, &off);
+	bool ok = m && gm_count_bad(m, n, seed, 0) == 0;
+
+	if (m && gm_unmap(fd, m, n, off))
+		ok = false;
+	return ok;
+}
+
+/*
+ * A map whose last reference goes is kept for the next MAP_GRANT_REF of
+ * its size (drivers/gntmap/cache.c): it holds no grant, its reuse maps
+ * the new grants right, a map on which a grant op failed is not kept,
+ * and cache_pages=0 keeps nothing and empties the cache.
+ */
+static void t_recycle(void)
+{
+	const uint32_t seed = 0x7481a010;
+	unsigned long old = 0;
+	uint32_t refs[NREC];
+	long c0, c;
+	int fd = -1, r;
+
+	if (!T(cache_param(0, &old), "recycle: set cache_pages=0 (%s)",
+	       strerror(errno)))
+		return;
+	c0 = gm_counter(&dev, "cached_pages");
+	T(c0 == 0, "recycle: cache_pages=0 empties the cache (%ld kept)", c0);
+	r = testdom_share(td, NREC, true, seed, refs);
+	fd = r ? -1 : open(dev.path, O_RDWR);
+	if (!T(fd >= 0, "recycle: domU shares %u pages, device open", NREC))
+		goto out;
+	T(recycle_cycle(fd, refs, NREC, seed) &&
+	  gm_counter(&dev, "cached_pages") == 0,
+	  "recycle: with cache_pages=0 a freed map is not kept");
+
+	T(cache_param(4 * NREC, NULL), "recycle: set cache_pages=%u",
+	  4 * NREC);
+	T(recycle_cycle(fd, refs, NREC, seed), "recycle: a map cycle");
+	c = gm_counter(&dev, "cached_pages");
+	T(c == NREC, "recycle: the freed map is kept (cached_pages %ld)", c);
+	r = testdom_end_all_wait(td, 10000);
+	T(r == 0, "recycle: a kept map holds no grant (%d not ended)", r);
+
+	r = testdom_share(td, NREC, true, seed + 1, refs);
+	if (!T(r == 0, "recycle: domU shares %u new pages", NREC))
+		goto out;
+	T(recycle_cycle(fd, refs, NREC, seed + 1),
+	  "recycle: the reused map reads the new grants");
+	c = gm_counter(&dev, "cached_pages");
+	T(c == NREC, "recycle: reused and kept again (cached_pages %ld)", c);
+
+	/* A ref the domU never gave: mmap fails, the map is not kept. */
+	refs[NREC - 1] = 0xfffff;
+	T(!recycle_cycle(fd, refs, NREC, seed + 1),
+	  "recycle: a map with a bad grant fails");
+	c = gm_counter(&dev, "cached_pages");
+	T(c == 0, "recycle: a map whose grant op failed is not kept (cached_pages %ld)",
+	  c);
+out:
+	T(cache_param(old, NULL), "recycle: cache_pages back to %lu", old);
+	if (fd >= 0) {
+		/* Left kept for the suite's next test: unloading frees it. */
+		r = testdom_share(td, NREC, true, seed + 2, refs);
+		T(!r && recycle_cycle(fd, refs, NREC, seed + 2) &&
+		  gm_counter(&dev, "cached_pages") >= NREC,
+		  "recycle: one map left kept");
+		close(fd);
+	}
+	leak_check("recycle");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gntmap-teardown [-D DEVICE] [-d DOMAIN] [--only CASE]\n"
 		"Map a test domain's grants through gntmap and end the maps the\n"
 		"hard ways: pinned pages (deferred unmap), the OOM reaper\n"
-		"(process_mrelease), a destroyed domain.  TAP on stdout.\n"
+		"(process_mrelease), a destroyed domain; and the reuse of\n"
+		"freed maps.  TAP on stdout.\n"
 		"  -D, --device PATH   gntmap's node (default: /dev/xen/gntmap);\n"
 		"                      the counters must be this test's alone\n"
 		"  -d, --domain NAME   the sharer domain (default: sharer)\n"
-		"  -o, --only CASE     pin, reap or dead\n"
+		"  -o, --only CASE     pin, reap, dead or recycle\n"
 		"  -h, --help          this text\n");
 }
 
@@ -764,7 +859,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (only && strcmp(only, "pin") &&
-			       strcmp(only, "reap") && strcmp(only, "dead"))) {
+			       strcmp(only, "reap") && strcmp(only, "dead") &&
+			       strcmp(only, "recycle"))) {
 		fprintf(stderr, "gntmap-teardown: bad arguments (see --help)\n");
 		return 2;
 	}
@@ -798,6 +894,8 @@ int main(int argc, char **argv)
 		t_reap();
 	if (!only || !strcmp(only, "dead"))
 		t_dead();
+	if (!only || !strcmp(only, "recycle"))
+		t_recycle();
 	testdom_close(td);
 	return tap_done();
 }
