@@ -17,11 +17,8 @@
 # Results of the VM runs go to $(BENCH_RESULTS), the report to bench/.
 #
 # The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
-# `make check` never runs them.  run-vm.sh only takes suite names under
-# tests/vm/suites/ or selftest/; until it takes a suite path, the lists
-# are named through selftest/../../vm/bench/, which resolves to
-# tests/vm/bench/ on the host and to /opt/gntmap/vm/bench/ in dom0, where
-# the rules below install them.
+# `make check` never runs them.  run-vm.sh takes them as bench/NAME.list;
+# in dom0 the rules below install them in /opt/gntmap/suites/bench/.
 
 ifndef KVER
 KVER := $(shell tests/harness/kver.sh $(KERNEL))
@@ -57,10 +54,10 @@ BENCH_LIBS_gntbench := $(BENCH_OBJ)/testdom.o -lxenstore
 BENCH_LIBS_dmbench :=
 BENCH_LIBS_vchanbench := $(BENCH_OBJ)/testdom.o -lxenvchan -lxenstore
 BENCH_LISTS := $(notdir $(wildcard $(TOP)/tests/vm/bench/*.list))
-BENCH_SUITE_DIR := selftest/../../vm/bench
+BENCH_SUITE_DIR := bench
 
 BENCH_INSTALLED = $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)) \
-	$(addprefix $(BENCH_DOM0)/opt/gntmap/vm/bench/,$(BENCH_LISTS)) \
+	$(addprefix $(BENCH_DOM0)/opt/gntmap/suites/bench/,$(BENCH_LISTS)) \
 	$(BENCH_DOM0)/opt/gntmap/etc/bench.env
 
 VM_DOM0_DEPS += $(BENCH_INSTALLED)
@@ -93,7 +90,7 @@ $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)): $(BENCH_BIN)/%: $(BENCH_OBJ)/%
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
-$(BENCH_DOM0)/opt/gntmap/vm/bench/%.list: $(TOP)/tests/vm/bench/%.list
+$(BENCH_DOM0)/opt/gntmap/suites/bench/%.list: $(TOP)/tests/vm/bench/%.list
 	@mkdir -p $(dir $@)
 	install -m 0644 $< $@
 

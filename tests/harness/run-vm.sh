@@ -15,8 +15,9 @@
 #                           (default vm-KERNEL-PROFILE)
 #   -h, --help
 #
-# SUITEs are names in tests/vm/suites/, or selftest/NAME.list for the
-# runner's self-checks.  Environment: CACHE, BUILD, RESULTS (docs/build.md),
+# SUITEs are names in tests/vm/suites/, selftest/NAME.list for the
+# runner's self-checks, or bench/NAME.list for make bench's boots
+# (tests/vm/bench/, installed in dom0 by mk/bench.mk).  Environment: CACHE, BUILD, RESULTS (docs/build.md),
 # QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds), and
 # DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0),
 # PVH_XEN_ARGS (Xen options of a PVH boot, default spec-ctrl=eager-fpu).
@@ -72,6 +73,7 @@ suites=() files=()
 for s in "$@"; do
 	case $s in
 	selftest/*) f=$here/$s ;;
+	bench/*) f=$top/tests/vm/bench/${s#bench/} ;;
 	*) s=$(basename "$s"); f=$top/tests/vm/suites/$s ;;
 	esac
 	[ -f "$f" ] || die "no suite $s"
