@@ -81,8 +81,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of @n values (at most 64), @v left as it was. */
-static double median_of(const double *v, unsigned int n)
+double bench_median(const double *v, unsigned int n)
 {
 	double t[64];
 
@@ -135,9 +134,9 @@ void bench_emit_paired(const char *name, const char *unit,
 	for (i = 0; i < repeats; i++)
 		r[i] = higher_better ? ours[i] / baseline[i] :
 				       baseline[i] / ours[i];
-	emit(name, unit, median_of(ours, repeats),
-	     median_of(baseline, repeats), median_of(r, repeats), repeats, n,
-	     op);
+	emit(name, unit, bench_median(ours, repeats),
+	     bench_median(baseline, repeats), bench_median(r, repeats),
+	     repeats, n, op);
 }
 
 void bench_part(const char *name, const char *unit, const char *side,

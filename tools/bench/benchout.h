@@ -24,6 +24,9 @@ void bench_env(void);
  * ratio goes, so that ratio > 1 always means ours is better.  @n >= 0 and
  * @op (may be NULL) tag a point of a series (figure 2).
  */
+/* Median of @n values (at most 64), @v left as it was. */
+double bench_median(const double *v, unsigned int n);
+
 void bench_emit(const char *name, const char *unit, double ours,
 		double baseline, bool higher_better, unsigned int repeats,
 		long n, const char *op);

@@ -81,19 +81,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* ---- the raw ABI, as every gntdev client sees it ---- */
 
 static int map_ioctl(int fd, const uint32_t *r, unsigned int n, uint64_t *off)
@@ -543,8 +530,8 @@ static void figure2(const unsigned int *ns, unsigned int nn)
 				bench_missing(name, "us", "%s at N=%u: %s",
 					      who, ns[i], strerror(err));
 			else
-				bench_emit(name, "us", median(va[k], repeats),
-					   median(vb[k], repeats), false,
+				bench_emit(name, "us", bench_median(va[k], repeats),
+					   bench_median(vb[k], repeats), false,
 					   repeats, ns[i], ops[k]);
 		}
 		if (err)

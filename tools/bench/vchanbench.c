@@ -40,13 +40,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int xfer(struct libxenvchan *c, void *buf, size_t len, bool out)
 {
 	size_t done = 0;
@@ -179,12 +172,6 @@ static int stream_child(const char *dev, uint32_t domid, const uint8_t *data,
 	close(p[0]);
 	waitpid(pid, &st, 0);
 	return r;
-}
-
-static double median(double *v, unsigned long n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /*
@@ -327,7 +314,7 @@ int main(int argc, char **argv)
 	}
 	xs_close(xs);
 	if (!r)
-		bench_part(name, "MiB/s", side, median(v, repeats), true,
+		bench_part(name, "MiB/s", side, bench_median(v, repeats), true,
 			   repeats);
 	if (!r && same)
 		same_boot(same, domid, data, len, seed, repeats);
