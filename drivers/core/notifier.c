@@ -97,8 +97,8 @@ struct itn_registry {
 	 * module exit).  Zero puts the two base notifiers.
 	 */
 	unsigned int users;
-	struct hlist_node hash_node;	/* in itn_reg_hash, under the mutex */
-	struct mm_struct *mm;
+	/* In itn_reg_hash under the mutex, keyed by end_mn.mm. */
+	struct hlist_node hash_node;
 	spinlock_t lock;
 	unsigned long invalidate_seq;
 	unsigned long active_invalidate_ranges;
@@ -379,7 +379,7 @@ static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 	mmap_assert_write_locked(mm);
 	mutex_lock(&itn_reg_mutex);
 	hash_for_each_possible(itn_reg_hash, reg, hash_node, (unsigned long)mm)
-		if (reg->mm == mm) {
+		if (reg->end_mn.mm == mm) {
 			reg->users++;
 			goto out;
 		}
@@ -402,7 +402,6 @@ static struct itn_registry *itn_reg_get(struct mm_struct *mm)
 	}
 	/* The caller's reference and the mm's. */
 	reg->users = 2;
-	reg->mm = mm;
 	hash_add(itn_reg_hash, &reg->hash_node, (unsigned long)mm);
 out:
 	mutex_unlock(&itn_reg_mutex);
