@@ -147,12 +147,14 @@ if [ "$mode" = shell ]; then
 fi
 
 qpid=
+drain=
 cleanup() {
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
 		kill -TERM "$qpid" 2>/dev/null || true
 		sleep 1
 		kill -KILL "$qpid" 2>/dev/null || true
 	fi
+	[ -z "$drain" ] || kill "$drain" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -164,12 +166,25 @@ tap=$RESULTS/$stage.tap
 echo "# dom0 $dom0" >"$tap"
 : >"$tapraw"
 
+# COM1 is a pipe so that a stalled boot can be asked for its state (Xen's
+# debug keys, dom0's sysrq); QEMU itself writes what comes out to the log.
+mkfifo "$run/com1.in" "$run/com1.out"
+exec 8<>"$run/com1.in"
 t0=$(date +%s)
 timeout -k 5 "$total" "${qemu[@]}" -monitor none \
-	-serial "file:$console" -serial "file:$tapraw" </dev/null &
+	-chardev "pipe,id=com1,path=$run/com1,logfile=$console" \
+	-serial chardev:com1 -serial "file:$tapraw" </dev/null &
 qpid=$!
+cat "$run/com1.out" >/dev/null &
+drain=$!
 
 n=0 seen=0 ended=0 booted=
+# dom0 announces each step and its limit ("# gntmap-step LIMIT WHAT") and
+# enforces the limit itself.  Past it, and past a margin for a slow host,
+# dom0 has stopped making progress: a process no signal kills, a dom0 or a
+# hypervisor that hangs.  Boot gets 360 s before the first step.
+margin=120
+step_what=boot step_end=$(($(date +%s) + 360)) stalled= dumped_at=
 # Copy the result channel as it grows, one line per result on stdout.
 pump() {
 	local total chunk line st desc
@@ -194,13 +209,47 @@ pump() {
 			echo "$stage: $line"
 			;;
 		"# gntmap-end") ended=1 ;;
+		"# gntmap-step "*)
+			desc=${line#"# gntmap-step "}
+			step_what=${desc#* }
+			step_end=$(($(date +%s) + ${desc%% *} + margin))
+			;;
 		"#"*) echo "$line" >>"$tap" ;;
 		esac
 	done <<<"$chunk"
 }
+# dump_state: what Xen and dom0 were doing, on the console after the
+# point the console check reads up to.  Ctrl-A three times gives Xen the
+# serial input: 'q' domains and vCPUs, 'r' run queues, 'd' each CPU's
+# registers and stack; three more give it back to dom0, where Ctrl-O is
+# sysrq (dom0-init enables it): 'w' blocked tasks, 't' every task.
+dump_state() {
+	local k
+	dumped_at=$(stat -c %s "$console" 2>/dev/null || echo 0)
+	printf '\001\001\001' >&8
+	sleep 1
+	for k in q r d; do
+		printf '%s' "$k" >&8
+		sleep 3
+	done
+	printf '\001\001\001' >&8
+	sleep 1
+	for k in w t; do
+		printf '\017%s' "$k" >&8
+		sleep 5
+	done
+}
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	pump
+	# The whole-run limit backs this up, but kills without a dump.
+	if [ $ended -eq 0 ] && { [ "$(date +%s)" -gt "$step_end" ] ||
+	   [ "$(date +%s)" -gt $((t0 + total - 45)) ]; }; then
+		stalled=$step_what
+		echo "$stage: no progress in '$stalled'; dumping Xen's and dom0's state" >&2
+		dump_state
+		break
+	fi
 	if [ -z "$booted" ] && grep -q 'gntmap-dom0: toolstack up' "$console" 2>/dev/null; then
 		booted=$(($(date +%s) - t0))
 		echo "$stage: dom0 toolstack up after ${booted}s" >&2
@@ -224,7 +273,13 @@ result() {
 	echo "$1 $n - $2" >>"$tap"
 	printf '%s: %s %d - %s\n' "$stage" "$1" "$n" "$2"
 }
-if [ $ended -eq 0 ]; then
+if [ -n "$stalled" ]; then
+	result "not ok" "vm: run completed (no progress in '$stalled' past its limit; Xen's and dom0's state dumped at the end of $logs/console.log)"
+	# The last words before the dump, where a reader of CI's output
+	# sees them too.
+	head -c "$dumped_at" "$console" | tr -d '\r' | tail -n 25 |
+		sed 's/^/# /' | tee -a "$tap"
+elif [ $ended -eq 0 ]; then
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		why="timed out after ${total}s"
 	else
@@ -234,8 +289,10 @@ if [ $ended -eq 0 ]; then
 	tail -n 30 "$console" 2>/dev/null | sed 's/^/# /' >>"$tap"
 fi
 
-# The hypervisor and a dying dom0 speak only on the console: scan it all.
-bad=$(tr -d '\r' <"$console" 2>/dev/null | grep -E \
+# The hypervisor and a dying dom0 speak only on the console: scan it all,
+# up to a state dump (whose stack traces are asked for, not failures).
+bad=$(head -c "${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}" \
+	"$console" 2>/dev/null | tr -d '\r' | grep -E \
 	'WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:|Panic on CPU|FATAL TRAP' || true)
 if [ -n "$bad" ]; then
 	result "not ok" "vm: console log clean"
@@ -255,6 +312,8 @@ tr -d '\r' <"$console" | awk -v dir="$run" '
 	}
 	out != "" { print >> out }'
 
+exec 8>&-
+rm -f "$run/com1.in" "$run/com1.out"
 find "$logs" -maxdepth 1 -type f -delete
 mv "$run"/* "$logs/" 2>/dev/null || true
 rmdir "$run"
