@@ -17,14 +17,19 @@ mkdir -p "$RESULTS"
 	selftest/selftest.list >/dev/null
 tap=$RESULTS/$stage.tap
 pass=0 fail=0
-expect() {	# ok|not ok, description regex, what it proves
-	if grep -qE "^$1 [0-9]+ - $2" "$tap"; then
-		echo "ok $((pass + fail + 1)) - $3"
+report() {	# what it proves, then the command that proves it
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok $((pass + fail + 1)) - $what"
 		pass=$((pass + 1))
 	else
-		echo "not ok $((pass + fail + 1)) - $3"
+		echo "not ok $((pass + fail + 1)) - $what"
 		fail=$((fail + 1))
 	fi
+}
+expect() {	# ok|not ok, description regex, what it proves
+	report "$3" grep -qE "^$1 [0-9]+ - $2" "$tap"
 }
 expect "ok" "control: control passes" "a passing test passes"
 expect "not ok" "fails: second fails" "a failing result is kept"
@@ -47,13 +52,7 @@ expect "not ok" "vm: run completed \\(no progress in 'stall' past its limit" \
 console=$BUILD/logs/$stage/console.log
 for what in "'q' pressed -> dumping domain info" "'d' pressed -> dumping registers" \
 	"sysrq: Show Blocked State" "task:insmod"; do
-	if grep -qF "$what" "$console"; then
-		echo "ok $((pass + fail + 1)) - the state dump has \"$what\""
-		pass=$((pass + 1))
-	else
-		echo "not ok $((pass + fail + 1)) - the state dump has \"$what\""
-		fail=$((fail + 1))
-	fi
+	report "the state dump has \"$what\"" grep -qF "$what" "$console"
 done
 echo "1..$((pass + fail))"
 echo "check-harness: $pass passed, $fail failed (TAP of the run: $tap)"
