@@ -1,12 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /* TAP plus "# BENCH" JSON lines for the in-VM benchmarks (benchout.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "benchout.h"
+
+double bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+int bench_parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		     unsigned int *v)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
 
 static unsigned int results, failures;
 static char tag[32];

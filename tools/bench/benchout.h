@@ -19,14 +19,21 @@ void bench_set_tag(const char *tag);
 /* "# BENCH-ENV {kernel, xen}" of this dom0. */
 void bench_env(void);
 
+/* CLOCK_MONOTONIC, in nanoseconds. */
+double bench_now_ns(void);
+
+/* @s as a decimal in [@lo, @hi] into @v: 0, or -1 if it is not one. */
+int bench_parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		     unsigned int *v);
+
+/* Median of @n values (at most 64), @v left as it was. */
+double bench_median(const double *v, unsigned int n);
+
 /*
  * One figure: medians of @repeats runs.  @higher_better says which way the
  * ratio goes, so that ratio > 1 always means ours is better.  @n >= 0 and
  * @op (may be NULL) tag a point of a series (figure 2).
  */
-/* Median of @n values (at most 64), @v left as it was. */
-double bench_median(const double *v, unsigned int n);
-
 void bench_emit(const char *name, const char *unit, double ours,
 		double baseline, bool higher_better, unsigned int repeats,
 		long n, const char *op);

@@ -25,7 +25,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dmirror_uapi.h"
@@ -36,14 +35,6 @@
 #define MAX_REPEATS	64
 
 static const char *moddir = "/lib/modules/gntmap";
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int run(const char *prog, const char *arg)
 {
@@ -122,10 +113,10 @@ static int read_once(const uint8_t *src, uint8_t *dst, size_t bytes,
 	fd = open(DEV, O_RDWR);
 	if (fd < 0)
 		return errno;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	if (ioctl(fd, HMM_DMIRROR_READ, &cmd))
 		r = errno;
-	t1 = now_ns();
+	t1 = bench_now_ns();
 	close(fd);
 	if (!r && cmd.cpages != cmd.npages)
 		r = EIO;
@@ -159,12 +150,12 @@ static int inval_once(unsigned int subs, double *us)
 	}
 	for (k = 0; k < rounds; k++) {
 		p[0] = k;
-		t = now_ns();
+		t = bench_now_ns();
 		if (madvise((void *)p, PAGE, MADV_DONTNEED)) {
 			r = errno;
 			goto out;
 		}
-		sum += now_ns() - t;
+		sum += bench_now_ns() - t;
 	}
 	/* The mean, not the median of single calls: the clock of a PV
 	 * dom0 under TCG can stand still for a short call. */
@@ -191,20 +182,6 @@ static void usage(FILE *f)
 		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
 }
 
-static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
-		      unsigned int *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -229,15 +206,15 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (parse_uint(optarg, 1, MAX_REPEATS, &repeats))
+			if (bench_parse_uint(optarg, 1, MAX_REPEATS, &repeats))
 				goto bad;
 			break;
 		case 'm':
-			if (parse_uint(optarg, 1, 1024, &mb))
+			if (bench_parse_uint(optarg, 1, 1024, &mb))
 				goto bad;
 			break;
 		case 's':
-			if (parse_uint(optarg, 1, 60000, &subs))
+			if (bench_parse_uint(optarg, 1, 60000, &subs))
 				goto bad;
 			break;
 		case 'd':

@@ -27,7 +27,6 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <xen/xen.h>
@@ -72,14 +71,6 @@ static uint32_t refs[NREFS];
 static unsigned int repeats = 5;
 static unsigned int probes = 16;
 static unsigned int budget_ms = 150;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* ---- the raw ABI, as every gntdev client sees it ---- */
 
@@ -130,7 +121,7 @@ static unsigned int nlive;
  */
 static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
 {
-	double t0 = now_ns(), t, ph[F1_PHASES] = { 0 }, s[F1_PHASES + 1];
+	double t0 = bench_now_ns(), t, ph[F1_PHASES] = { 0 }, s[F1_PHASES + 1];
 	unsigned long cycles = 0;
 	volatile uint8_t sink;
 	unsigned int i;
@@ -139,11 +130,11 @@ static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
 	int r;
 
 	do {
-		s[0] = now_ns();
+		s[0] = bench_now_ns();
 		r = map_ioctl(fd, refs, n, &off);
 		if (r)
 			return -r;
-		s[1] = now_ns();
+		s[1] = bench_now_ns();
 		p = mmap(NULL, (size_t)n * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, off);
 		if (p == MAP_FAILED) {
@@ -151,18 +142,18 @@ static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
 			unmap_ioctl(fd, off, n);
 			return r;
 		}
-		s[2] = now_ns();
+		s[2] = bench_now_ns();
 		for (i = 0; i < n; i++)
 			sink = p[(size_t)i * PAGE];
 		(void)sink;
-		s[3] = now_ns();
+		s[3] = bench_now_ns();
 		munmap(p, (size_t)n * PAGE);
-		s[4] = now_ns();
+		s[4] = bench_now_ns();
 		r = unmap_ioctl(fd, off, n);
 		if (r)
 			return -r;
 		cycles++;
-		t = s[5] = now_ns();
+		t = s[5] = bench_now_ns();
 		for (i = 0; i < F1_PHASES; i++)
 			ph[i] += s[i + 1] - s[i];
 	} while (cycles < 3 || t - t0 < ms * 1e6);
@@ -213,13 +204,13 @@ static int do_probe(int fd, double out[4])
 
 	if (!p)
 		return ENOMEM;
-	t[0] = now_ns();
+	t[0] = bench_now_ns();
 	for (i = 0; i < probes && !r; i++) {
 		/* Refs the live maps use least: the pin limit never bites. */
 		r = -map_ioctl(fd, &refs[(nlive + i) % NREFS], 1, &p[i].off);
 		mapped += !r;
 	}
-	t[1] = now_ns();
+	t[1] = bench_now_ns();
 	for (i = 0; i < mapped && !r; i++) {
 		p[i].addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
 				 p[i].off);
@@ -228,14 +219,14 @@ static int do_probe(int fd, double out[4])
 		else
 			mm++;
 	}
-	t[2] = now_ns();
+	t[2] = bench_now_ns();
 	for (i = 0; i < mm; i++)
 		munmap(p[i].addr, PAGE);
-	t[3] = now_ns();
+	t[3] = bench_now_ns();
 	for (i = 0; i < mapped; i++)
 		if (unmap_ioctl(fd, p[i].off, 1) && !r)
 			r = errno;
-	t[4] = now_ns();
+	t[4] = bench_now_ns();
 	for (k = 0; k < 4 && !r; k++)
 		out[k] = (t[k + 1] - t[k]) / 1e3 / probes;
 	free(p);
@@ -273,7 +264,7 @@ static int do_vmas(unsigned int n)
 static int do_anon(unsigned int ms, double *out)
 {
 	static uint8_t *hole;
-	double t0 = now_ns(), t;
+	double t0 = bench_now_ns(), t;
 	unsigned long rounds = 0;
 	unsigned int i;
 	uint8_t *p;
@@ -294,7 +285,7 @@ static int do_anon(unsigned int ms, double *out)
 			p[i * PAGE] = 1;
 		munmap(p, 4 * PAGE);
 		rounds++;
-		t = now_ns();
+		t = bench_now_ns();
 	} while (rounds < 16 || t - t0 < ms * 1e6);
 	*out = (t - t0) / rounds;
 	return 0;
@@ -617,11 +608,11 @@ static void figure3(void)
  */
 static void clock_check(void)
 {
-	double prev = now_ns(), t, t0 = prev;
+	double prev = bench_now_ns(), t, t0 = prev;
 	unsigned int same = 0, i;
 
 	for (i = 0; i < 10000; i++) {
-		t = now_ns();
+		t = bench_now_ns();
 		same += t == prev;
 		prev = t;
 	}
@@ -674,20 +665,6 @@ static void usage(FILE *f)
 		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
 }
 
-static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
-		      unsigned int *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 static int parse_list(const char *s, unsigned int lo, unsigned int hi,
 		      unsigned int *v, unsigned int max)
 {
@@ -697,7 +674,7 @@ static int parse_list(const char *s, unsigned int lo, unsigned int hi,
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (n == max || parse_uint(tok, lo, hi, &v[n]))
+		if (n == max || bench_parse_uint(tok, lo, hi, &v[n]))
 			return -1;
 		n++;
 	}
@@ -729,15 +706,15 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 'r':
-			if (parse_uint(optarg, 1, 64, &repeats))
+			if (bench_parse_uint(optarg, 1, 64, &repeats))
 				goto bad;
 			break;
 		case 'p':
-			if (parse_uint(optarg, 1, 10000, &probes))
+			if (bench_parse_uint(optarg, 1, 10000, &probes))
 				goto bad;
 			break;
 		case 'b':
-			if (parse_uint(optarg, 1, 60000, &budget_ms))
+			if (bench_parse_uint(optarg, 1, 60000, &budget_ms))
 				goto bad;
 			break;
 		case 'f':

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -31,14 +30,6 @@
 
 #define CHUNK		65536
 #define MAX_REPEATS	64
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int xfer(struct libxenvchan *c, void *buf, size_t len, bool out)
 {
@@ -58,11 +49,11 @@ static int xfer(struct libxenvchan *c, void *buf, size_t len, bool out)
 /* The peer serves again after each close; its ready node says when. */
 static int take_ready(struct xs_handle *xs, const char *ready, int timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = bench_now_ns() / 1e9 + timeout_s;
 	unsigned int len;
 	char *v;
 
-	while (now_s() < end) {
+	while (bench_now_ns() / 1e9 < end) {
 		v = xs_read(xs, XBT_NULL, ready, &len);
 		if (v) {
 			free(v);
@@ -96,13 +87,13 @@ static int stream_once(struct xs_handle *xs, uint32_t domid,
 	if (!c)
 		return errno ? -errno : -EIO;
 	c->blocking = 1;
-	t0 = now_s();
+	t0 = bench_now_ns() / 1e9;
 	r = xfer(c, &h, sizeof(h), true);
 	if (!r)
 		r = xfer(c, (void *)data, len, true);
 	if (!r)
 		r = xfer(c, &bad, sizeof(bad), false);
-	t1 = now_s();
+	t1 = bench_now_ns() / 1e9;
 	for (pos = 0; !r && pos < len; pos += n) {
 		n = len - pos < CHUNK ? len - pos : CHUNK;
 		r = xfer(c, sink, n, false);
