@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libxenvchan.h>
 #include <xenstore.h>
 
 #include "testdom.h"
@@ -30,39 +29,6 @@
 
 #define CHUNK		65536
 #define MAX_REPEATS	64
-
-static int xfer(struct libxenvchan *c, void *buf, size_t len, bool out)
-{
-	size_t done = 0;
-	int n;
-
-	while (done < len) {
-		n = out ? libxenvchan_write(c, (char *)buf + done, len - done) :
-			  libxenvchan_read(c, (char *)buf + done, len - done);
-		if (n <= 0)
-			return -EIO;
-		done += n;
-	}
-	return 0;
-}
-
-/* The peer serves again after each close; its ready node says when. */
-static int take_ready(struct xs_handle *xs, const char *ready, int timeout_s)
-{
-	double end = bench_now_ns() / 1e9 + timeout_s;
-	unsigned int len;
-	char *v;
-
-	while (bench_now_ns() / 1e9 < end) {
-		v = xs_read(xs, XBT_NULL, ready, &len);
-		if (v) {
-			free(v);
-			return xs_rm(xs, XBT_NULL, ready) ? 0 : -EIO;
-		}
-		usleep(50000);
-	}
-	return -ETIMEDOUT;
-}
 
 /* One connection: MiB/s of @len bytes dom0 -> domU, checked by the peer. */
 static int stream_once(struct xs_handle *xs, uint32_t domid,
@@ -80,7 +46,8 @@ static int stream_once(struct xs_handle *xs, uint32_t domid,
 	snprintf(path, sizeof(path), "/local/domain/%u/data/" VCHAN_NODE,
 		 domid);
 	snprintf(ready, sizeof(ready), "%s-ready", path);
-	r = take_ready(xs, ready, 60);
+	/* The peer serves again after each close; its ready node says when. */
+	r = vchan_take_ready(xs, ready, 60);
 	if (r)
 		return r;
 	c = libxenvchan_client_init(NULL, domid, path);
@@ -88,15 +55,15 @@ static int stream_once(struct xs_handle *xs, uint32_t domid,
 		return errno ? -errno : -EIO;
 	c->blocking = 1;
 	t0 = bench_now_ns() / 1e9;
-	r = xfer(c, &h, sizeof(h), true);
+	r = vchan_xfer(c, &h, sizeof(h), true);
 	if (!r)
-		r = xfer(c, (void *)data, len, true);
+		r = vchan_xfer(c, (void *)data, len, true);
 	if (!r)
-		r = xfer(c, &bad, sizeof(bad), false);
+		r = vchan_xfer(c, &bad, sizeof(bad), false);
 	t1 = bench_now_ns() / 1e9;
 	for (pos = 0; !r && pos < len; pos += n) {
 		n = len - pos < CHUNK ? len - pos : CHUNK;
-		r = xfer(c, sink, n, false);
+		r = vchan_xfer(c, sink, n, false);
 	}
 	libxenvchan_close(c);
 	if (!r && bad)

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxenvchan.h>
 #include <xenstore.h>
 
 #include "tap.h"
@@ -22,57 +21,12 @@
 
 #define CHUNK 65536
 
-static int read_full(struct libxenvchan *c, void *buf, size_t len)
-{
-	size_t got = 0;
-	int n;
-
-	while (got < len) {
-		n = libxenvchan_read(c, (char *)buf + got, len - got);
-		if (n <= 0)
-			return -1;
-		got += n;
-	}
-	return 0;
-}
-
-static int write_full(struct libxenvchan *c, const void *buf, size_t len)
-{
-	size_t put = 0;
-	int n;
-
-	while (put < len) {
-		n = libxenvchan_write(c, (const char *)buf + put, len - put);
-		if (n <= 0)
-			return -1;
-		put += n;
-	}
-	return 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Waits for the peer's ready node and takes it: the server is ours. */
-static int take_ready(struct xs_handle *xs, const char *ready, int timeout_s)
-{
-	unsigned int len;
-	char *v;
-	int i;
-
-	for (i = 0; i < timeout_s * 10; i++) {
-		v = xs_read(xs, XBT_NULL, ready, &len);
-		free(v);
-		if (v)
-			return xs_rm(xs, XBT_NULL, ready) ? 0 : -errno;
-		usleep(100 * 1000);
-	}
-	return -ETIMEDOUT;
 }
 
 static void usage(FILE *f)
@@ -152,7 +106,7 @@ int main(int argc, char **argv)
 		return tap_done();
 	snprintf(path, sizeof(path), "/local/domain/%u/data/" VCHAN_NODE, domid);
 	snprintf(ready, sizeof(ready), "%s-ready", path);
-	r = take_ready(xs, ready, timeout_s);
+	r = vchan_take_ready(xs, ready, timeout_s);
 	if (!tap_ok(!r, "vchan-peer serving in domain %u (%s)", domid,
 		    strerror(-r)))
 		goto out;
@@ -165,21 +119,21 @@ int main(int argc, char **argv)
 	t0 = now_s();
 	h = (struct vchan_hdr){ .magic = VCHAN_MAGIC, .len = bytes,
 				.seed = (uint32_t)time(NULL) };
-	r = write_full(c, &h, sizeof(h));
+	r = vchan_write_full(c, &h, sizeof(h));
 	for (pos = 0; !r && pos < bytes; pos += n) {
 		n = bytes - pos < CHUNK ? bytes - pos : CHUNK;
 		for (i = 0; i < n; i++)
 			buf[i] = vchan_byte(h.seed, pos + i);
-		r = write_full(c, buf, n);
+		r = vchan_write_full(c, buf, n);
 	}
 	tap_ok(!r, "dom0 -> domU: %lu bytes sent", bytes);
-	r = r ? r : read_full(c, &bad_in, sizeof(bad_in));
+	r = r ? r : vchan_read_full(c, &bad_in, sizeof(bad_in));
 	tap_ok(!r && !bad_in, "dom0 -> domU: peer got them intact (%d bad blocks)",
 	       r ? -1 : (int)bad_in);
 	t1 = now_s();
 	for (pos = 0; !r && pos < bytes; pos += n) {
 		n = bytes - pos < CHUNK ? bytes - pos : CHUNK;
-		r = read_full(c, buf, n);
+		r = vchan_read_full(c, buf, n);
 		for (i = 0; !r && !bad && i < n; i++)
 			if (buf[i] != vchan_byte(vchan_reply_seed(h.seed), pos + i)) {
 				bad = true;

@@ -12,40 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxenvchan.h>
 #include <xenstore.h>
 
 #include "vchan-proto.h"
 
 #define CHUNK 65536
-
-static int read_full(struct libxenvchan *c, void *buf, size_t len)
-{
-	size_t got = 0;
-	int n;
-
-	while (got < len) {
-		n = libxenvchan_read(c, (char *)buf + got, len - got);
-		if (n <= 0)
-			return -1;
-		got += n;
-	}
-	return 0;
-}
-
-static int write_full(struct libxenvchan *c, const void *buf, size_t len)
-{
-	size_t put = 0;
-	int n;
-
-	while (put < len) {
-		n = libxenvchan_write(c, (const char *)buf + put, len - put);
-		if (n <= 0)
-			return -1;
-		put += n;
-	}
-	return 0;
-}
 
 /* One session: check dom0's stream, answer with ours.  0 or -1. */
 static int serve(struct libxenvchan *c)
@@ -56,7 +27,7 @@ static int serve(struct libxenvchan *c)
 	uint32_t bad = 0, seed;
 	int block_bad = 0;
 
-	if (read_full(c, &h, sizeof(h)))
+	if (vchan_read_full(c, &h, sizeof(h)))
 		return -1;
 	if (h.magic != VCHAN_MAGIC || h.len > VCHAN_MAX_LEN) {
 		fprintf(stderr, "vchan-peer: bad header\n");
@@ -64,7 +35,7 @@ static int serve(struct libxenvchan *c)
 	}
 	for (pos = 0; pos < h.len; pos += n) {
 		n = h.len - pos < CHUNK ? h.len - pos : CHUNK;
-		if (read_full(c, buf, n))
+		if (vchan_read_full(c, buf, n))
 			return -1;
 		for (i = 0; i < n; i++) {
 			if ((pos + i) % 4096 == 0)
@@ -75,14 +46,14 @@ static int serve(struct libxenvchan *c)
 			}
 		}
 	}
-	if (write_full(c, &bad, sizeof(bad)))
+	if (vchan_write_full(c, &bad, sizeof(bad)))
 		return -1;
 	seed = vchan_reply_seed(h.seed);
 	for (pos = 0; pos < h.len; pos += n) {
 		n = h.len - pos < CHUNK ? h.len - pos : CHUNK;
 		for (i = 0; i < n; i++)
 			buf[i] = vchan_byte(seed, pos + i);
-		if (write_full(c, buf, n))
+		if (vchan_write_full(c, buf, n))
 			return -1;
 	}
 	fprintf(stderr, "vchan-peer: served %u bytes each way, %u bad blocks in\n",
