@@ -18,6 +18,8 @@ GM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
 GM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock -I$(GM_SRC)
 GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
+# Headers that are all of a helper: a change must rebuild their users.
+GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
 	gntmap-teardown
@@ -54,16 +56,16 @@ $(GM_OBJ)/gntmap: $(TOP)/tools/gntmap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -o $@ $<
 
-$(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o
+$(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o $(GM_CLI)
 	@mkdir -p $(dir $@)
-	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore
 
 $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
-		$(GM_TESTDOM)
-	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore -lpthread
+		$(GM_TESTDOM) $(GM_CLI)
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
 # gntmap-teardown holds a dying process in the core's self-test device.
 $(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
@@ -71,8 +73,8 @@ $(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
 	$(CC) $(GM_CFLAGS) -I$(TOP)/drivers/core -o $@ $(filter %.c %.o,$^) \
 		-lxenctrl -lxenevtchn -lxenstore -lpthread
 
-$(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM)
-	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
+$(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM) $(GM_CLI)
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore
 
 $(GM_OBJ)/vsp-echo: $(GM_SRC)/vsp-echo.c
 	@mkdir -p $(dir $@)

@@ -100,7 +100,8 @@ $(VT_OBJ)/tap.o: $(VT_SRC)/stock/tap.c $(VT_SRC)/stock/tap.h
 
 # Every program is one source file in tests/vm/stock/, plus TAP and testdom.
 $(VT_OBJ)/%: $(VT_SRC)/stock/%.c $(VT_OBJ)/tap.o $(TESTDOM_LIB) \
-		$(VT_SRC)/stock/tap.h $(VT_SRC)/lib/testdom.h
+		$(VT_SRC)/stock/tap.h $(VT_SRC)/lib/testdom.h \
+		$(VT_SRC)/lib/cli.h $(VT_SRC)/stock/vchan-proto.h
 	$(VT_CC) $(VT_CFLAGS) $(TESTDOM_CFLAGS) -o $@ $< $(VT_OBJ)/tap.o \
 		$(TESTDOM_LIB) $(VT_LIBS_$*) $(TESTDOM_LDLIBS)
 

@@ -21,6 +21,7 @@
 #include <xen/xen.h>
 #include <xen/sys/gntdev.h>
 
+#include "cli.h"
 #include "testdom.h"
 
 #define PAGE 4096u
@@ -194,11 +195,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "gntmap-demo: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("gntmap-demo", argc, argv);
 	if (!dev)
 		dev = access("/dev/xen/gntmap", F_OK) ? "/dev/xen/gntdev" :
 							"/dev/xen/gntmap";

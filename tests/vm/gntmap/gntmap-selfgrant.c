@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <xengnttab.h>
 
+#include "cli.h"
 #include "gmtest.h"
 #include "tap.h"
 
@@ -178,11 +179,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "gntmap-selfgrant: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("gntmap-selfgrant", argc, argv);
 	if (!gm_dev_probe(&dev)) {
 		fprintf(stderr, "gntmap-selfgrant: no device %s\n", dev.path);
 		return 1;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
@@ -178,10 +179,12 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 's':
-			seconds = strtol(optarg, NULL, 10);
+			seconds = cli_number("gntmap-stress", "seconds", optarg,
+					     1, 3600);
 			break;
 		case 't':
-			workers = strtoul(optarg, NULL, 10);
+			workers = cli_number("gntmap-stress", "threads", optarg,
+					     1, 8);
 			break;
 		case 'h':
 			usage(stdout);
@@ -191,11 +194,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || seconds < 1 || seconds > 3600 || workers < 1 ||
-	    workers > 8) {
-		fprintf(stderr, "gntmap-stress: bad arguments (see --help)\n");
-		return 2;
-	}
+	cli_no_operands("gntmap-stress", argc, argv);
 	if (!gm_dev_pick(&dev, path)) {
 		tap_skip("gntmap serves no device in this boot", "stress %s",
 			 dev.path);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
 
@@ -129,7 +130,8 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 'b':
-			len = strtoul(optarg, NULL, 0);
+			len = cli_number("gntmap-vsp", "bytes", optarg, 1,
+					 1u << 30);
 			break;
 		case 'h':
 			usage(stdout);
@@ -139,10 +141,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !len || len > (1u << 30)) {
-		fprintf(stderr, "gntmap-vsp: bad arguments (see --help)\n");
-		return 2;
-	}
+	cli_no_operands("gntmap-vsp", argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	c = testdom_lookup(domain, 120000, &domid);
 	if (!tap_ok(!c, "domain %s exists (%s)", domain, strerror(-c)))

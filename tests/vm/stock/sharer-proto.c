@@ -14,6 +14,7 @@
 
 #include <xengnttab.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
 
@@ -154,11 +155,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "sharer-proto: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("sharer-proto", argc, argv);
 	td = testdom_open(domain, 120000);
 	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,
 		    td ? "ok" : strerror(errno)))

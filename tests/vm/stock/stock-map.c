@@ -14,6 +14,7 @@
 
 #include <xengnttab.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
 
@@ -160,12 +161,8 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 't':
-			open_timeout_ms = atoi(optarg) * 1000;
-			if (open_timeout_ms <= 0) {
-				fprintf(stderr, "stock-map: bad --timeout '%s'\n",
-					optarg);
-				return 2;
-			}
+			open_timeout_ms = cli_number("stock-map", "timeout",
+						     optarg, 1, 3600) * 1000;
 			break;
 		case 'h':
 			usage(stdout);
@@ -175,11 +172,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "stock-map: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("stock-map", argc, argv);
 
 	td = testdom_open(domain, open_timeout_ms);
 	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,

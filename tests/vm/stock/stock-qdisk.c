@@ -15,6 +15,7 @@
 
 #include <xenstore.h>
 
+#include "cli.h"
 #include "qdisk-proto.h"
 #include "tap.h"
 #include "testdom.h"
@@ -145,12 +146,8 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 't':
-			timeout_s = atoi(optarg);
-			if (timeout_s <= 0) {
-				fprintf(stderr, "stock-qdisk: bad --timeout '%s'\n",
-					optarg);
-				return 2;
-			}
+			timeout_s = cli_number("stock-qdisk", "timeout", optarg,
+					       1, 3600);
 			break;
 		case 'h':
 			usage(stdout);
@@ -160,11 +157,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "stock-qdisk: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("stock-qdisk", argc, argv);
 
 	r = testdom_lookup(domain, timeout_s * 1000, &domid);
 	if (!tap_ok(!r, "domain %s exists (%s)", domain, strerror(-r)))

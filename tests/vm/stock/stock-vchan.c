@@ -15,6 +15,7 @@
 
 #include <xenstore.h>
 
+#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
 #include "vchan-proto.h"
@@ -69,20 +70,12 @@ int main(int argc, char **argv)
 			domain = optarg;
 			break;
 		case 'b':
-			bytes = strtoul(optarg, NULL, 0);
-			if (!bytes || bytes > VCHAN_MAX_LEN) {
-				fprintf(stderr, "stock-vchan: --bytes must be 1..%u\n",
-					VCHAN_MAX_LEN);
-				return 2;
-			}
+			bytes = cli_number("stock-vchan", "bytes", optarg, 1,
+					   VCHAN_MAX_LEN);
 			break;
 		case 't':
-			timeout_s = atoi(optarg);
-			if (timeout_s <= 0) {
-				fprintf(stderr, "stock-vchan: bad --timeout '%s'\n",
-					optarg);
-				return 2;
-			}
+			timeout_s = cli_number("stock-vchan", "timeout", optarg,
+					       1, 3600);
 			break;
 		case 'h':
 			usage(stdout);
@@ -92,11 +85,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "stock-vchan: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	cli_no_operands("stock-vchan", argc, argv);
 
 	r = testdom_lookup(domain, timeout_s * 1000, &domid);
 	if (!tap_ok(!r, "domain %s exists (%s)", domain, strerror(-r)))

@@ -14,6 +14,7 @@
 
 #include <xenstore.h>
 
+#include "cli.h"
 #include "vchan-proto.h"
 
 #define CHUNK 65536
@@ -90,12 +91,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			sessions = strtol(optarg, NULL, 10);
-			if (sessions <= 0) {
-				fprintf(stderr, "vchan-peer: bad --sessions '%s'\n",
-					optarg);
-				return 2;
-			}
+			sessions = cli_number("vchan-peer", "sessions", optarg,
+					      1, 1000000);
 			break;
 		case 'h':
 			usage(stdout);
