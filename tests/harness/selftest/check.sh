@@ -4,7 +4,8 @@
 # check.sh KERNEL: boot the test VM with selftest.list and assert that the
 # runner reported every misbehaving test as "not ok" (and the control test
 # as "ok").  The run itself is expected to fail; this script passes only
-# when each failure was detected.
+# when each failure was detected.  A second boot, with a PVH dom0, checks
+# the stalled-boot dump there too (stall.list).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../../.." && pwd)/build}
@@ -49,11 +50,23 @@ expect "not ok" "selftest: @insmod core/itn_core.ko$" \
 expect "not ok" "vm: run completed \\(no progress in 'stall' past its limit" \
 	"a step that cannot be killed stops the boot"
 # The dump itself: Xen's debug keys and dom0's sysrq reached their targets.
-console=$BUILD/logs/$stage/console.log
-for what in "'q' pressed -> dumping domain info" "'d' pressed -> dumping registers" \
-	"sysrq: Show Blocked State" "task:insmod"; do
-	report "the state dump has \"$what\"" grep -qF "$what" "$console"
-done
+dump_has() {	# STAGE, what the dump is
+	local what console=$BUILD/logs/$1/console.log
+	for what in "'q' pressed -> dumping domain info" \
+		"'d' pressed -> dumping registers" \
+		"sysrq: Show Blocked State" "task:insmod"; do
+		report "$2 has \"$what\"" grep -qF "$what" "$console"
+	done
+}
+dump_has "$stage" "the state dump"
+
+stage=harness-selftest-pvh-$kernel
+"$here/../run-vm.sh" -k "$kernel" -p pvh-stock --stage "$stage" \
+	selftest/stall.list >/dev/null
+tap=$RESULTS/$stage.tap
+expect "not ok" "vm: run completed \\(no progress in 'stall' past its limit" \
+	"a step that cannot be killed stops a PVH dom0's boot"
+dump_has "$stage" "a PVH dom0's state dump"
 echo "1..$((pass + fail))"
-echo "check-harness: $pass passed, $fail failed (TAP of the run: $tap)"
+echo "check-harness: $pass passed, $fail failed (TAP of the runs: $RESULTS)"
 [ $fail -eq 0 ]
