@@ -154,7 +154,7 @@ cleanup() {
 		sleep 1
 		kill -KILL "$qpid" 2>/dev/null || true
 	fi
-	[ -z "$drain" ] || kill "$drain" 2>/dev/null || true
+	[ -z "$drain" ] || kill $drain 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -166,17 +166,25 @@ tap=$RESULTS/$stage.tap
 echo "# dom0 $dom0" >"$tap"
 : >"$tapraw"
 
-# COM1 is a pipe so that a stalled boot can be asked for its state (Xen's
-# debug keys, dom0's sysrq); QEMU itself writes what comes out to the log.
-mkfifo "$run/com1.in" "$run/com1.out"
-exec 8<>"$run/com1.in"
+# Both serial ports are pipes; QEMU itself writes what comes out to the
+# logs.  On COM1 a stalled boot can be asked for its state (Xen's debug
+# keys, dom0's sysrq).  On COM2 the runner types one byte every 10 s, which
+# dom0 never reads (the port is raw, without echo): the emulated CPU
+# sometimes sleeps through its timer interrupt, and Xen then halts until
+# some other interrupt comes, for minutes or for good (docs/harness.md,
+# "The serial tick").
+mkfifo "$run/com1.in" "$run/com1.out" "$run/com2.in" "$run/com2.out"
+exec 8<>"$run/com1.in" 7<>"$run/com2.in"
 t0=$(date +%s)
 timeout -k 5 "$total" "${qemu[@]}" -monitor none \
 	-chardev "pipe,id=com1,path=$run/com1,logfile=$console" \
-	-serial chardev:com1 -serial "file:$tapraw" </dev/null &
+	-chardev "pipe,id=com2,path=$run/com2,logfile=$tapraw" \
+	-serial chardev:com1 -serial chardev:com2 </dev/null &
 qpid=$!
 cat "$run/com1.out" >/dev/null &
 drain=$!
+cat "$run/com2.out" >/dev/null &
+drain="$drain $!"
 
 n=0 seen=0 ended=0 booted=
 # dom0 announces each step and its limit ("# gntmap-step LIMIT WHAT") and
@@ -239,9 +247,12 @@ dump_state() {
 		sleep 5
 	done
 }
+tick=0
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	pump
+	tick=$((tick + 1))
+	[ $((tick % 10)) -ne 0 ] || printf . >&7
 	# The whole-run limit backs this up, but kills without a dump.
 	if [ $ended -eq 0 ] && { [ "$(date +%s)" -gt "$step_end" ] ||
 	   [ "$(date +%s)" -gt $((t0 + total - 45)) ]; }; then
@@ -289,6 +300,16 @@ elif [ $ended -eq 0 ]; then
 	tail -n 30 "$console" 2>/dev/null | sed 's/^/# /' >>"$tap"
 fi
 
+# Not a failure of any test, but worth knowing: how long the emulated CPU
+# slept through its timer before the tick woke it.
+wraps=$(head -c "${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}" \
+	"$console" 2>/dev/null | tr -d '\r' |
+	grep -c 'Platform timer appears to have unexpectedly wrapped' || true)
+if [ "$wraps" -gt 0 ]; then
+	echo "# Xen's platform timer wrapped unseen $wraps time(s): the emulated CPU slept through its timer (docs/harness.md, \"The serial tick\")" |
+		tee -a "$tap"
+fi
+
 # The hypervisor and a dying dom0 speak only on the console: scan it all,
 # up to a state dump (whose stack traces are asked for, not failures).
 bad=$(head -c "${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}" \
@@ -312,8 +333,8 @@ tr -d '\r' <"$console" | awk -v dir="$run" '
 	}
 	out != "" { print >> out }'
 
-exec 8>&-
-rm -f "$run/com1.in" "$run/com1.out"
+exec 8>&- 7>&-
+rm -f "$run"/com[12].in "$run"/com[12].out
 find "$logs" -maxdepth 1 -type f -delete
 mv "$run"/* "$logs/" 2>/dev/null || true
 rmdir "$run"
