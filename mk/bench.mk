@@ -67,7 +67,7 @@ VM_DOM0_DEPS += $(BENCH_INSTALLED)
 bench-progs: $(BENCH_INSTALLED)
 
 $(BENCH_OBJ)/benchout.o: $(TOP)/tools/bench/benchout.c \
-		$(TOP)/tools/bench/benchout.h
+		$(TOP)/tools/bench/benchout.h $(TOP)/tests/vm/lib/cli.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
 

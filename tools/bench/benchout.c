@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* TAP plus "# BENCH" JSON lines for the in-VM benchmarks (benchout.h). */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "benchout.h"
+#include "cli.h"
 
 double bench_now_ns(void)
 {
@@ -21,12 +21,9 @@ double bench_now_ns(void)
 int bench_parse_uint(const char *s, unsigned int lo, unsigned int hi,
 		     unsigned int *v)
 {
-	char *end;
 	unsigned long x;
 
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || x < lo || x > hi)
+	if (cli_parse(s, 10, lo, hi, &x))
 		return -1;
 	*v = x;
 	return 0;

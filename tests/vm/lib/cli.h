@@ -13,17 +13,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* @arg, all of it, as a number in [@lo, @hi] in @base (0: C's rules). */
+static inline int cli_parse(const char *arg, int base, unsigned long lo,
+			    unsigned long hi, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(arg, &end, base);
+	if (errno || end == arg || *end || *arg == '-' || *v < lo || *v > hi)
+		return -1;
+	return 0;
+}
+
 /* The value of --@opt, a number in [@lo, @hi] (decimal, 0x hex). */
 static inline unsigned long cli_number(const char *prog, const char *opt,
 				       const char *arg, unsigned long lo,
 				       unsigned long hi)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || end == arg || *end || *arg == '-' || v < lo || v > hi) {
+	if (cli_parse(arg, 0, lo, hi, &v)) {
 		fprintf(stderr, "%s: bad --%s '%s' (want %lu..%lu)\n", prog,
 			opt, arg, lo, hi);
 		exit(2);
