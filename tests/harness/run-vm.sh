@@ -254,8 +254,9 @@ while kill -0 "$qpid" 2>/dev/null; do
 	tick=$((tick + 1))
 	[ $((tick % 10)) -ne 0 ] || printf . >&7
 	# The whole-run limit backs this up, but kills without a dump.
-	if [ $ended -eq 0 ] && { [ "$(date +%s)" -gt "$step_end" ] ||
-	   [ "$(date +%s)" -gt $((t0 + total - 45)) ]; }; then
+	now=$(date +%s)
+	if [ $ended -eq 0 ] && { [ "$now" -gt "$step_end" ] ||
+	   [ "$now" -gt $((t0 + total - 45)) ]; }; then
 		stalled=$step_what
 		echo "$stage: no progress in '$stalled'; dumping Xen's and dom0's state" >&2
 		dump_state
@@ -284,12 +285,17 @@ result() {
 	echo "$1 $n - $2" >>"$tap"
 	printf '%s: %s %d - %s\n' "$stage" "$1" "$n" "$2"
 }
+# The console up to the state dump, if one was taken: what the checks
+# below read (the stacks the dump asked for are not failures).
+scan_end=${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}
+console_before_dump() {
+	head -c "$scan_end" "$console" 2>/dev/null | tr -d '\r'
+}
 if [ -n "$stalled" ]; then
 	result "not ok" "vm: run completed (no progress in '$stalled' past its limit; Xen's and dom0's state dumped at the end of $logs/console.log)"
 	# The last words before the dump, where a reader of CI's output
 	# sees them too.
-	head -c "$dumped_at" "$console" | tr -d '\r' | tail -n 25 |
-		sed 's/^/# /' | tee -a "$tap"
+	console_before_dump | tail -n 25 | sed 's/^/# /' | tee -a "$tap"
 elif [ $ended -eq 0 ]; then
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		why="timed out after ${total}s"
@@ -302,18 +308,15 @@ fi
 
 # Not a failure of any test, but worth knowing: how long the emulated CPU
 # slept through its timer before the tick woke it.
-wraps=$(head -c "${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}" \
-	"$console" 2>/dev/null | tr -d '\r' |
+wraps=$(console_before_dump |
 	grep -c 'Platform timer appears to have unexpectedly wrapped' || true)
 if [ "$wraps" -gt 0 ]; then
 	echo "# Xen's platform timer wrapped unseen $wraps time(s): the emulated CPU slept through its timer (docs/harness.md, \"The serial tick\")" |
 		tee -a "$tap"
 fi
 
-# The hypervisor and a dying dom0 speak only on the console: scan it all,
-# up to a state dump (whose stack traces are asked for, not failures).
-bad=$(head -c "${dumped_at:-$(stat -c %s "$console" 2>/dev/null || echo 0)}" \
-	"$console" 2>/dev/null | tr -d '\r' | grep -E \
+# The hypervisor and a dying dom0 speak only on the console: scan it all.
+bad=$(console_before_dump | grep -E \
 	'WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:|Panic on CPU|FATAL TRAP' || true)
 if [ -n "$bad" ]; then
 	result "not ok" "vm: console log clean"
