@@ -21,6 +21,18 @@ kmod_load() {
 	done
 }
 
+# xenconsoled_restart: (re)start the console daemon, which reads every
+# domain's console ring into /var/log/xen/console/guest-NAME.log.
+xenconsoled_restart() {
+	local pid
+	pid=$(pidof xenconsoled) && kill $pid 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		pidof xenconsoled >/dev/null || break
+		sleep 0.2
+	done
+	xenconsoled --log=all --log-dir=/var/log/xen/console
+}
+
 # klog_drain: print what the kernel logged since the last drain, and keep
 # it in $GM_LOG/kernel.pending, where run-suite's log check will see it.
 klog_drain() {
