@@ -72,19 +72,18 @@ do_host() {
 
 plat() { "$here/platform.sh" "$@"; }
 
-# apt options for PLATFORM's downloads: its release's private state, or
-# for the host's own release the host's lists with a private archive
-# directory and an empty status, so that apt resolves the whole closure
-# and never touches the host's own cache.
+# apt options for PLATFORM's downloads: its release's private state (an
+# empty status, so apt resolves the whole closure down to libc), or for
+# the host's own release the host's lists and status with a private
+# archive directory: what the host has installed is the same release's,
+# and the image builder takes it from the host.
 vm_apt_opts() {
 	local opts d=$CACHE/apt/host
 	opts=$(plat apt "$1")
 	if [ -z "$opts" ]; then
 		mkdir -p "$CACHE/debs/partial" "$d/cache"
-		[ -e "$d/status" ] || : >"$d/status"
 		opts="-o Dir::Cache::archives=$CACHE/debs -o Dir::Cache=$d/cache"
-		opts="$opts -o Dir::State::status=$d/status"
-		opts="$opts -o APT::Install-Recommends=0"
+		opts="$opts -o APT::Install-Recommends=0 -o Debug::NoLocking=1"
 	fi
 	echo "$opts"
 }
@@ -99,7 +98,7 @@ closure() {	# opts archives pkgs...
 	sim=$(apt-get $opts -s -qq install "$@" 2>&1) ||
 		die "cannot resolve $*: $sim"
 	files=$(echo "$sim" |
-		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\])$/\1_\2_\3.deb/p' |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\])\( \[.*\]\)\{0,1\}$/\1_\2_\3.deb/p' |
 		sed 's/:/%3a/')
 	[ -n "$files" ] || die "nothing to fetch for $*"
 	want=0
@@ -119,6 +118,33 @@ closure() {	# opts archives pkgs...
 	echo "$files"
 }
 
+# The .deb files of PKGS themselves, downloaded if missing, whether or not
+# the host has them installed (which hides them from the closure).
+toplevel() {	# opts archives pkgs...
+	local opts=$1 dir=$2 uris want=() f
+	shift 2
+	# The candidates' file names (download --print-uris leaves out the
+	# ones already in the directory).
+	# shellcheck disable=SC2086
+	uris=$(apt-cache $opts show --no-all-versions "$@" 2>&1) ||
+		die "cannot resolve $*: $uris"
+	uris=$(echo "$uris" | awk '/^Package:/ { p = $2 } /^Version:/ { v = $2 }
+		/^Architecture:/ { a = $2 } /^$/ && p != "" {
+			sub(/:/, "%3a", v); print p "_" v "_" a ".deb"; p = "" }
+		END { if (p != "") { sub(/:/, "%3a", v); print p "_" v "_" a ".deb" } }')
+	for f in $uris; do
+		[ -s "$dir/$f" ] || want+=("${f%%_*}")
+	done
+	if [ ${#want[@]} -gt 0 ]; then
+		echo "deps: downloading ${#want[@]} packages into $dir" >&2
+		# shellcheck disable=SC2086
+		(cd "$dir" && apt-get $opts download -qq \
+			-o APT::Sandbox::User=root "${want[@]}") >&2 ||
+			die "apt-get download failed"
+	fi
+	echo "$uris"
+}
+
 # Download what is not in the cache yet; unpack each .deb once into the
 # release's VM root.
 do_vm() {
@@ -134,7 +160,8 @@ do_vm() {
 	dir=$(echo "$opts" | sed -n 's/.*Dir::Cache::archives=\([^ ]*\).*/\1/p')
 	mkdir -p "$root/.unpacked"
 	# shellcheck disable=SC2046
-	files=$(closure "$opts" "$dir" $(vm_pkgs "$xv"))
+	files="$(closure "$opts" "$dir" $(vm_pkgs "$xv"))
+$(toplevel "$opts" "$dir" $(vm_pkgs "$xv"))"
 	# The kernel from its own suite (backports), and of its closure only
 	# its own packages: the image carries modules, not an init system.
 	suite=$(plat suite "$p")

@@ -40,7 +40,9 @@ for f in "$vmroot/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
 	"$vmroot/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"; do
 	[ -f "$f" ] && [ ! -L "$f" ] && { ldso=$f; break; }
 done
-[ -n "$ldso" ] || die "no dynamic loader in $vmroot"
+# The host's own release brings no libc of its own: the host's is that
+# release's.
+[ -n "$ldso" ] || ldso=/lib64/ld-linux-x86-64.so.2
 
 is_elf() {
 	[ -f "$1" ] && [ "$(head -c4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]
@@ -209,8 +211,18 @@ dom0() {
 }
 
 domu() {
+	local f
 	base
 	add_kmods xen-gntalloc xen-blkfront
+	# The domain also reports on xenstore (domu-init's mark), which
+	# dom0 reads when its console daemon does not (docs/harness.md).
+	for f in "$vmroot/usr/bin/xenstore" /usr/bin/xenstore; do
+		[ -f "$f" ] || continue
+		cp "$f" "$root/usr/bin/xenstore-write"
+		add_libs "$root/usr/bin/xenstore-write"
+		break
+	done
+	[ -x "$root/usr/bin/xenstore-write" ] || die "no xenstore client"
 	if [ -d "$BUILD/$kver/vm/domu" ]; then
 		cp -a "$BUILD/$kver/vm/domu/." "$root/"
 		add_libs_tree "$BUILD/$kver/vm/domu"
