@@ -211,18 +211,8 @@ dom0() {
 }
 
 domu() {
-	local f
 	base
 	add_kmods xen-gntalloc xen-blkfront
-	# The domain also reports on xenstore (domu-init's mark), which
-	# dom0 reads when its console daemon does not (docs/harness.md).
-	for f in "$vmroot/usr/bin/xenstore" /usr/bin/xenstore; do
-		[ -f "$f" ] || continue
-		cp "$f" "$root/usr/bin/xenstore-write"
-		add_libs "$root/usr/bin/xenstore-write"
-		break
-	done
-	[ -x "$root/usr/bin/xenstore-write" ] || die "no xenstore client"
 	if [ -d "$BUILD/$kver/vm/domu" ]; then
 		cp -a "$BUILD/$kver/vm/domu/." "$root/"
 		add_libs_tree "$BUILD/$kver/vm/domu"

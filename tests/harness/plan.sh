@@ -6,7 +6,9 @@
 # @platforms lines of tests/vm/suites/*.list (or of the SUITEs given), in
 # file-name order.  A suite without @boot runs on "stock", without
 # @platforms on deb12 only.  "@platforms all" is every platform; the
-# older "@kernels 6.1 6.12" names deb12 and deb12-6.12.
+# older "@kernels 6.1 6.12" names deb12 and deb12-6.12.  With
+# CHECK_SCOPE=all (make check-all) the platforms of "@check-all" lines
+# count too: the stages that do not fit make check's time.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
@@ -18,9 +20,10 @@ fi
 for s in "$@"; do
 	s=$(basename "$s")
 	[ -f "$dir/$s" ] || { echo "plan: no suite $s" >&2; exit 1; }
-	awk -v k="$platform" -v s="$s" '
+	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
 		$1 == "@boot" { p = $2 }
-		$1 == "@platforms" || $1 == "@kernels" {
+		$1 == "@platforms" || $1 == "@kernels" ||
+		($1 == "@check-all" && all == "all") {
 			for (i = 2; i <= NF; i++) {
 				n = $i
 				if (n == "6.1") n = "deb12"

@@ -21,39 +21,6 @@ kmod_load() {
 	done
 }
 
-# xenconsoled_restart: (re)start the console daemon, which reads every
-# domain's console ring into /var/log/xen/console/guest-NAME.log.
-xenconsoled_restart() {
-	local pid
-	pid=$(pidof xenconsoled) && kill $pid 2>/dev/null
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		pidof xenconsoled >/dev/null || break
-		sleep 0.2
-	done
-	xenconsoled --log=all --log-dir=/var/log/xen/console
-}
-
-# domu_mark NAME KEY: what test domain NAME reported on xenstore
-# (domu-init's mark), or nothing.
-domu_mark() {
-	local id
-	id=$(xl domid "$1" 2>/dev/null) || return 1
-	xenstore-read "/local/domain/$id/data/gntmap/$2" 2>/dev/null
-}
-
-# domu_console_sync NAME: make NAME's console log current.  Xen 4.20's
-# xenconsoled, in this dom0, reads a domain created after it started only
-# when it starts again or the domain dies (docs/harness.md, "Xen 4.20's
-# console daemon"); the guest's console ring keeps the last 2 KiB.
-domu_console_sync() {
-	local log=/var/log/xen/console/guest-$1.log
-	grep -q 'gntmap-domu: ready' "$log" 2>/dev/null && return 0
-	[ "$(domu_mark "$1" ready)" = 1 ] || return 0
-	xenconsoled_restart
-	sleep 2
-	return 1
-}
-
 # klog_drain: print what the kernel logged since the last drain, and keep
 # it in $GM_LOG/kernel.pending, where run-suite's log check will see it.
 klog_drain() {
