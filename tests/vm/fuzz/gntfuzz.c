@@ -156,7 +156,8 @@ static const char *domain = "sharer", *dio_path;
 static uint64_t seed;
 static unsigned int nprocs_opt = 3, nthreads = 2, nops = 250, log_n = 24;
 static unsigned int round_ms_max = 30000;
-static bool control, verbose;
+static bool control, verbose, avoid_dofork;
+static bool avoid_op[NOPS];
 static int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, dio_fd = -1, mem_fd = -1;
 static int proc_idx;
 static uint32_t cur_round;
@@ -773,7 +774,7 @@ static void op_madvise(struct ctx *c, unsigned int s, struct rng *r,
 	run_of(sl, p, &lo, &hi);
 	if (chance(r, 500))
 		lo = p, hi = p + 1;
-	o->var = below(r, 3);
+	o->var = below(r, avoid_dofork ? 2 : 3);
 	o->a = lo;
 	o->b = hi;
 	o->r = madvise(win(c, s, lo), (size_t)(hi - lo) * PG, adv[o->var]) ?
@@ -1259,12 +1260,14 @@ static unsigned int pick_op(struct rng *r, bool events)
 	unsigned int total = 0, i, x;
 
 	for (i = 0; i < NOPS; i++)
-		if (events || i < OP_FDOPEN)
+		if ((events || i < OP_FDOPEN) && !avoid_op[i])
 			total += op_weight[i];
 	x = below(r, total);
 	for (i = 0; i < NOPS; i++) {
 		if (!events && i >= OP_FDOPEN)
 			break;
+		if (avoid_op[i])
+			continue;
 		if (x < op_weight[i])
 			return i;
 		x -= op_weight[i];
@@ -1881,6 +1884,30 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 
 /* ---- main ---- */
 
+static int parse_avoid(const char *arg)
+{
+	char *list = strdup(arg), *w, *save = NULL;
+	unsigned int i;
+
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "dofork")) {
+			avoid_dofork = true;
+			continue;
+		}
+		for (i = 0; i < NOPS; i++)
+			if (!strcmp(w, op_name[i]))
+				break;
+		if (i == NOPS || i == OP_TOUCH) {
+			fprintf(stderr, "gntfuzz: bad --avoid '%s'\n", w);
+			free(list);
+			return -1;
+		}
+		avoid_op[i] = true;
+	}
+	free(list);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1903,6 +1930,9 @@ static void usage(FILE *f)
 		"  -o, --ops N          ops per thread per round (default 250)\n"
 		"  -l, --log N          ops per thread in the dump, 1-64 (default 24)\n"
 		"  -I, --dio PATH       block device for O_DIRECT ops (else none)\n"
+		"  -A, --avoid LIST     leave out these ops (names as in the\n"
+		"                       summary) and 'dofork' (madvise DOFORK),\n"
+		"                       comma-separated: for known findings\n"
 		"  -P, --progress N     progress line every N s (default 10)\n"
 		"  -j, --json           a JSON summary line at the end\n"
 		"  -v, --verbose        a line per round\n"
@@ -1925,6 +1955,7 @@ int main(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'o' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "dio", required_argument, NULL, 'I' },
+		{ "avoid", required_argument, NULL, 'A' },
 		{ "progress", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1943,7 +1974,7 @@ int main(int argc, char **argv)
 	uint32_t round;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:P:jvh",
+	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:P:jvh",
 				opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': path = optarg; break;
@@ -1978,6 +2009,10 @@ int main(int argc, char **argv)
 			log_n = cli_number("gntfuzz", "log", optarg, 1, LOGMAX);
 			break;
 		case 'I': dio_path = optarg; break;
+		case 'A':
+			if (parse_avoid(optarg))
+				return 2;
+			break;
 		case 'P':
 			progress = cli_number("gntfuzz", "progress", optarg, 1,
 					      3600);
@@ -2034,15 +2069,22 @@ int main(int argc, char **argv)
 	logs_start();
 	failed0 = ctr("unmap_failed");
 	tap_diag("seed %llu, device %s (%s), %u procs x %u threads x %u ops "
-		 "a round%s; replay a round: gntfuzz%s%s%s -D %s --seed %llu "
-		 "--round R -p %u -t %u -o %u",
-		 (unsigned long long)seed, dev.path, dev.name, nprocs_opt,
-		 nthreads, nops, dio_path ? ", O_DIRECT on " : "",
-		 control ? " --control" : "", diff_path ? " --diff " : "",
-		 diff_path ? diff_path : "", dev.path,
-		 (unsigned long long)seed, nprocs_opt, nthreads, nops);
+		 "a round", (unsigned long long)seed, dev.path, dev.name,
+		 nprocs_opt, nthreads, nops);
+	{
+		char cmd[512] = "gntfuzz";
+		int k;
+
+		for (k = 1; k < argc; k++)
+			if (strlen(cmd) + strlen(argv[k]) + 2 < sizeof(cmd))
+				strcat(strcat(cmd, " "), argv[k]);
+		tap_diag("replay a round R: %s%s --round R", cmd,
+			 seeded ? "" : " --seed <the seed above>");
+	}
 	if (dio_path)
 		tap_diag("O_DIRECT device %s", dio_path);
+	if (avoid_dofork)
+		tap_diag("avoiding madvise(MADV_DOFORK): docs/gntfuzz.md, finding 1");
 
 	struct ctx *ca = NULL, *cb = NULL;
 
