@@ -81,7 +81,7 @@ static const unsigned int op_weight[NOPS] = {
 	[OP_NOTIFY] = 40, [OP_COPY] = 60, [OP_BADIOCTL] = 25,
 	[OP_PROCMEM] = 25, [OP_VMREAD] = 25, [OP_DIO] = 30, [OP_PIN] = 25,
 	[OP_DRAIN] = 25, [OP_FDOPEN] = 10, [OP_FDDUP] = 10, [OP_FDCLOSE] = 8,
-	[OP_FORK] = 8, [OP_EXIT] = 1, [OP_KILL] = 2,
+	[OP_FORK] = 4, [OP_EXIT] = 1, [OP_KILL] = 2,
 };
 
 struct oplog {
@@ -155,8 +155,8 @@ static struct gm_dev dev;
 static const char *domain = "sharer", *dio_path;
 static uint64_t seed;
 static unsigned int nprocs_opt = 3, nthreads = 2, nops = 250, log_n = 24;
-static unsigned int round_ms_max = 30000;
-static bool control, verbose, avoid_dofork;
+static unsigned int round_ms_max = 30000, max_procs = 8;
+static bool control, verbose, avoid_dofork, stock_mprotect;
 static bool avoid_op[NOPS];
 static int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, dio_fd = -1, mem_fd = -1;
 static int proc_idx;
@@ -413,6 +413,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	struct ioctl_gntdev_map_grant_ref *op;
 	static const uint32_t bad_dom[] = { 0x7ff0, 0x7fff, 0, 31999 };
 	unsigned int i, n, first, region = below(r, 2), fdi = below(r, MAXFD);
+	uint16_t page[MAXPG];
 	uint32_t domid = sh->domid;
 	size_t alloc;
 	bool good = true;
@@ -441,7 +442,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 			pg = region * NRO + below(r, NRO);	/* repeats */
 		op->refs[i].domid = domid;
 		op->refs[i].ref = sh->refs[pg];
-		sl->page[i] = pg;
+		page[i] = pg;
 		if (o->var == 4 && i == n - 1) {
 			op->refs[i].ref = 0x7fff0000u + below(r, 1000);
 			good = false;
@@ -461,6 +462,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 		sl->fdgen = c->fdgen[fdi];
 		sl->off = op->index;
 		sl->count = n;
+		memcpy(sl->page, page, sizeof(page));
 		sl->wild = atomic_load(&sh->wild_epoch);
 		o->b = op->index << 8 | fdi;
 	}
@@ -1377,7 +1379,7 @@ static void fuzz_loop(struct rng *r, unsigned int left)
 
 			o.var = 0;
 			o.b = 0;
-			if (atomic_load(&sh->nprocs) >= MAXPROCS) {
+			if (atomic_load(&sh->nprocs) >= max_procs) {
 				o.r = -EAGAIN;
 				o.a = 0;
 			} else if ((pid = fork()) == 0) {
@@ -1649,6 +1651,26 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void report_stuck(pid_t pid)
+{
+	char p[64], stk[2048] = "";
+	ssize_t k;
+	int f;
+
+	snprintf(p, sizeof(p), "/proc/%d/stack", pid);
+	f = open(p, O_RDONLY | O_CLOEXEC);
+	if (f >= 0) {
+		k = read(f, stk, sizeof(stk) - 1);
+		stk[k > 0 ? k : 0] = 0;
+		close(f);
+	}
+	for (k = 0; stk[k]; k++)
+		if (stk[k] == '\n')
+			stk[k] = ' ';
+	finding("stuck", "pid %d survived SIGKILL for 30 s; stack: %s", pid,
+		stk);
+}
+
 /*
  * One round: a fresh share, P workers on one fd, SIGKILLs from the parent
  * at random moments, then the oracles.  Returns the round's findings, or
@@ -1658,6 +1680,7 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 {
 	struct rng r = { stream(round, 255, 255) };
 	double t0, kill_at = -1, deadline = round_ms_max / 1000.0;
+	unsigned int killed = 0;
 	unsigned int i;
 	int fd, st;
 	pid_t pid;
@@ -1715,29 +1738,20 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 			kill_at = -1;
 		}
 		if (t > deadline) {
+			/* The round's time is up: SIGKILL whatever still runs;
+			 * a process that survives that for 30 s is stuck. */
 			unsigned int n = atomic_load(&sh->nprocs);
 
 			for (i = 0; i < n && i < MAXPROCS; i++) {
 				pid = atomic_load(&sh->pids[i]);
-				if (pid > 0 && !kill(pid, 0)) {
-					char p[64], stk[2048] = "";
-					int f;
-
-					snprintf(p, sizeof(p), "/proc/%d/stack", pid);
-					f = open(p, O_RDONLY);
-					if (f >= 0) {
-						ssize_t k = read(f, stk, sizeof(stk) - 1);
-
-						stk[k > 0 ? k : 0] = 0;
-						close(f);
-					}
-					finding("stuck", "pid %d still runs after "
-						"%u ms; stack: %s", pid,
-						round_ms_max, stk);
-					kill(pid, SIGKILL);
-				}
+				if (pid <= 0 || kill(pid, 0))
+					continue;
+				if (killed)
+					report_stuck(pid);
+				kill(pid, SIGKILL);
 			}
-			deadline += 30;	/* then give SIGKILL its time */
+			killed++;
+			deadline += 30;
 		}
 		usleep(2000);
 	}
@@ -1836,7 +1850,10 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 		unsigned int op = pick_op(&r, false), s = below(&r, NSLOT);
 
 		ra = r;
-		run_op(a, op, s, &ra, &oa);
+		if (op == OP_MPROTECT && !stock_mprotect)
+			oa.r = PENDING;	/* finding 2: not on stock */
+		else
+			run_op(a, op, s, &ra, &oa);
 		ra = r;
 		run_op(b, op, s, &ra, &ob);
 		r = ra;
@@ -1848,7 +1865,7 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 				(unsigned long long)ob.a, (unsigned long long)ob.b,
 				errname(ob.r, e1, sizeof(e1)),
 				errname(ob.expect, e2, sizeof(e2)));
-		if (oa.r == ob.r || op == OP_TOUCH)
+		if (oa.r == ob.r || op == OP_TOUCH || oa.r == PENDING)
 			continue;
 		for (i = 0; i < *nkeys; i++)
 			if (keys[i].op == op && keys[i].var == oa.var &&
@@ -1933,6 +1950,9 @@ static void usage(FILE *f)
 		"  -A, --avoid LIST     leave out these ops (names as in the\n"
 		"                       summary) and 'dofork' (madvise DOFORK),\n"
 		"                       comma-separated: for known findings\n"
+		"  -M, --stock-mprotect --diff: run mprotect on stock too (it\n"
+		"                       corrupts stock's maps: finding 2)\n"
+		"  -m, --max-procs N    processes a round may fork up to (8)\n"
 		"  -P, --progress N     progress line every N s (default 10)\n"
 		"  -j, --json           a JSON summary line at the end\n"
 		"  -v, --verbose        a line per round\n"
@@ -1956,6 +1976,8 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "dio", required_argument, NULL, 'I' },
 		{ "avoid", required_argument, NULL, 'A' },
+		{ "stock-mprotect", no_argument, NULL, 'M' },
+		{ "max-procs", required_argument, NULL, 'm' },
 		{ "progress", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1974,7 +1996,7 @@ int main(int argc, char **argv)
 	uint32_t round;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:P:jvh",
+	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Mm:P:jvh",
 				opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': path = optarg; break;
@@ -2009,6 +2031,11 @@ int main(int argc, char **argv)
 			log_n = cli_number("gntfuzz", "log", optarg, 1, LOGMAX);
 			break;
 		case 'I': dio_path = optarg; break;
+		case 'M': stock_mprotect = true; break;
+		case 'm':
+			max_procs = cli_number("gntfuzz", "max-procs", optarg, 1,
+					       MAXPROCS);
+			break;
 		case 'A':
 			if (parse_avoid(optarg))
 				return 2;
