@@ -131,6 +131,7 @@ struct slot {
 /* One device as seen by one process: its fds, its maps, its windows. */
 struct ctx {
 	const char *name, *path;
+	bool stock;
 	atomic_int fdlock;
 	int fds[MAXFD];
 	unsigned int fdgen[MAXFD];
@@ -156,7 +157,7 @@ static const char *domain = "sharer", *dio_path;
 static uint64_t seed;
 static unsigned int nprocs_opt = 3, nthreads = 2, nops = 250, log_n = 24;
 static unsigned int round_ms_max = 30000, max_procs = 8;
-static bool control, verbose, avoid_dofork, stock_mprotect;
+static bool control, verbose, avoid_dofork, stock_unsafe;
 static bool avoid_op[NOPS];
 static int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, dio_fd = -1, mem_fd = -1;
 static int proc_idx;
@@ -726,6 +727,10 @@ static void op_mprotect(struct ctx *c, unsigned int s, struct rng *r,
 	unsigned int lo, hi;
 	int p;
 
+	if (c->stock && !stock_unsafe) {	/* finding 2 */
+		o->r = PENDING;
+		return;
+	}
 	lock_wr(&sl->lock);
 	p = mapped_page(c, s, r);
 	if (p < 0) {
@@ -877,6 +882,15 @@ static void op_notify(struct ctx *c, unsigned int s, struct rng *r,
 		n.index = rnd(r) & 0xffffffffull;
 	n.action = below(r, 8);
 	n.event_channel_port = chance(r, 300) ? 0xffffffffu : below(r, 48);
+	/*
+	 * Finding 3: stock takes CLEAR_BYTE on a map not mmapped yet, and
+	 * oopses at unmap when the map was then mmapped read-only.
+	 */
+	if (c->stock && !stock_unsafe && (n.action & UNMAP_NOTIFY_CLEAR_BYTE) &&
+	    (o->var == 3 || sl->region == 0)) {
+		o->r = PENDING;
+		return;
+	}
 	if ((n.action & ~3u) && o->var != 3 && sl->valid &&
 	    sl->fdgen == c->fdgen[sl->fdi] &&
 	    sl->wild == atomic_load(&sh->wild_epoch))
@@ -1345,6 +1359,25 @@ static void register_pid(void)
 
 static pid_t worker_pid;
 
+/*
+ * fork with every slot locked: no other thread of ours is in the middle
+ * of changing a window, so the child's table matches its address space.
+ */
+static pid_t locked_fork(struct ctx *c)
+{
+	unsigned int i;
+	pid_t pid;
+
+	for (i = 0; i < NSLOT; i++)
+		lock_wr(&c->slots[i].lock);
+	pid = fork();
+	if (pid == 0)
+		return 0;	/* the child resets its locks */
+	for (i = 0; i < NSLOT; i++)
+		unlock_wr(&c->slots[i].lock);
+	return pid;
+}
+
 static void fuzz_loop(struct rng *r, unsigned int left)
 {
 	struct ctx *c = proc_ctx;
@@ -1382,7 +1415,7 @@ static void fuzz_loop(struct rng *r, unsigned int left)
 			if (atomic_load(&sh->nprocs) >= max_procs) {
 				o.r = -EAGAIN;
 				o.a = 0;
-			} else if ((pid = fork()) == 0) {
+			} else if ((pid = locked_fork(c)) == 0) {
 				/* The child carries on with this thread's ops. */
 				reset_locks(c);
 				register_pid();
@@ -1415,17 +1448,30 @@ static void fuzz_loop(struct rng *r, unsigned int left)
 struct thr_arg {
 	unsigned int proc, thr;
 	uint32_t round;
+	uint8_t *buf;
 	pthread_t th;
 };
 
-static void thread_setup(unsigned int proc, unsigned int thr)
+/*
+ * A thread's buffer is mapped before any op runs: mapped later, the
+ * kernel could place it in a window's momentary hole, and the next
+ * MAP_FIXED there would replace it.
+ */
+static uint8_t *thread_buf(void)
 {
-	tbuf = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (tbuf == MAP_FAILED) {
+	uint8_t *b = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (b == MAP_FAILED) {
 		say("# gntfuzz: no thread buffer: %s", strerror(errno));
 		_exit(4);
 	}
+	return b;
+}
+
+static void thread_setup(unsigned int proc, unsigned int thr, uint8_t *buf)
+{
+	tbuf = buf;
 	my_ring = new_ring("p%u.t%u", proc, thr);
 }
 
@@ -1434,7 +1480,7 @@ static void *thread_main(void *p)
 	struct thr_arg *a = p;
 	struct rng r = { stream(a->round, a->proc, a->thr) };
 
-	thread_setup(a->proc, a->thr);
+	thread_setup(a->proc, a->thr, a->buf);
 	fuzz_loop(&r, nops);
 	return NULL;
 }
@@ -1461,6 +1507,8 @@ static void worker(unsigned int proc, int shared_fd)
 		c->fds[i] = chance(&r, 500) ? open(c->path, O_RDWR | O_CLOEXEC) :
 			    -1;
 	proc_fds_open();
+	for (i = 0; i < nthreads && i < 8; i++)
+		ta[i].buf = thread_buf();
 	for (i = 1; i < nthreads && i < 8; i++) {
 		ta[i].proc = proc;
 		ta[i].thr = i;
@@ -1783,6 +1831,7 @@ static struct ctx *ctx_new(const char *name, const char *path)
 		return NULL;
 	c->name = name;
 	c->path = path;
+	c->stock = !strcmp(name, "stock");
 	c->arena = mmap(NULL, (size_t)NSLOT * WPG * PG, PROT_NONE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	for (i = 0; i < NSLOT; i++)
@@ -1850,10 +1899,7 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 		unsigned int op = pick_op(&r, false), s = below(&r, NSLOT);
 
 		ra = r;
-		if (op == OP_MPROTECT && !stock_mprotect)
-			oa.r = PENDING;	/* finding 2: not on stock */
-		else
-			run_op(a, op, s, &ra, &oa);
+		run_op(a, op, s, &ra, &oa);
 		ra = r;
 		run_op(b, op, s, &ra, &ob);
 		r = ra;
@@ -1950,8 +1996,9 @@ static void usage(FILE *f)
 		"  -A, --avoid LIST     leave out these ops (names as in the\n"
 		"                       summary) and 'dofork' (madvise DOFORK),\n"
 		"                       comma-separated: for known findings\n"
-		"  -M, --stock-mprotect --diff: run mprotect on stock too (it\n"
-		"                       corrupts stock's maps: finding 2)\n"
+		"  -U, --stock-unsafe   on stock, also mprotect and CLEAR_BYTE on\n"
+		"                       read-only maps (findings 2 and 3: they\n"
+		"                       break stock's maps or oops dom0)\n"
 		"  -m, --max-procs N    processes a round may fork up to (8)\n"
 		"  -P, --progress N     progress line every N s (default 10)\n"
 		"  -j, --json           a JSON summary line at the end\n"
@@ -1976,7 +2023,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "dio", required_argument, NULL, 'I' },
 		{ "avoid", required_argument, NULL, 'A' },
-		{ "stock-mprotect", no_argument, NULL, 'M' },
+		{ "stock-unsafe", no_argument, NULL, 'U' },
 		{ "max-procs", required_argument, NULL, 'm' },
 		{ "progress", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
@@ -1996,7 +2043,7 @@ int main(int argc, char **argv)
 	uint32_t round;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Mm:P:jvh",
+	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Um:P:jvh",
 				opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': path = optarg; break;
@@ -2031,7 +2078,7 @@ int main(int argc, char **argv)
 			log_n = cli_number("gntfuzz", "log", optarg, 1, LOGMAX);
 			break;
 		case 'I': dio_path = optarg; break;
-		case 'M': stock_mprotect = true; break;
+		case 'U': stock_unsafe = true; break;
 		case 'm':
 			max_procs = cli_number("gntfuzz", "max-procs", optarg, 1,
 					       MAXPROCS);
@@ -2118,7 +2165,7 @@ int main(int argc, char **argv)
 	if (diff_path) {
 		ca = ctx_new("stock", diff_path);
 		cb = ctx_new("gntmap", dev.path);
-		thread_setup(0, 0);
+		thread_setup(0, 0, thread_buf());
 		my_ring = NULL;
 		proc_fds_open();
 		if (!ca || !cb) {
