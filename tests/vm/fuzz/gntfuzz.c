@@ -886,8 +886,7 @@ static void op_notify(struct ctx *c, unsigned int s, struct rng *r,
 	 * Finding 3: stock takes CLEAR_BYTE on a map not mmapped yet, and
 	 * oopses at unmap when the map was then mmapped read-only.
 	 */
-	if (c->stock && !stock_unsafe && (n.action & UNMAP_NOTIFY_CLEAR_BYTE) &&
-	    (o->var == 3 || sl->region == 0)) {
+	if (c->stock && !stock_unsafe && (n.action & UNMAP_NOTIFY_CLEAR_BYTE)) {
 		o->r = PENDING;
 		return;
 	}
