@@ -1418,6 +1418,9 @@ static void fuzz_loop(struct rng *r, unsigned int left)
 				/* The child carries on with this thread's ops. */
 				reset_locks(c);
 				register_pid();
+				/* /proc/self/mem opened by the parent is its mm. */
+				close(mem_fd);
+				mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 				my_ring = new_ring("p%u.f%u", proc_idx,
 						   (unsigned int)(child_seed % 1000));
 				r->s = child_seed;
