@@ -57,6 +57,7 @@
 #define MAXPROCS 64u
 #define W_NONE (-1)		/* nothing of ours there */
 #define W_UNKNOWN (-2)		/* a device map, content not known */
+#define W_ANY (-3)		/* some page of the share, which one not known */
 #define PENDING 0x7fffffff
 
 enum op {
@@ -125,7 +126,7 @@ struct slot {
 	uint32_t count;
 	uint16_t page[MAXPG];
 	int16_t wmap[WPG];	/* share page at each window page, or W_* */
-	uint64_t epoch;		/* unmap_epoch when the window was mapped */
+	uint64_t mapep;		/* unmap_epoch before its MAP_GRANT_REF */
 };
 
 /* One device as seen by one process: its fds, its maps, its windows. */
@@ -361,10 +362,10 @@ static void check_page(struct ctx *c, unsigned int s, unsigned int p,
 	struct slot *sl = &c->slots[s];
 	int want = sl->wmap[p], got;
 
-	if (want < 0)
-		return;
-	if (atomic_load(&sh->unmap_epoch) != sl->epoch)
+	if (want == W_ANY)
 		want = -1;
+	else if (want < 0)
+		return;
 	got = which_page(half, HALF, PG, want);
 	if (got >= 0)
 		return;
@@ -416,6 +417,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	unsigned int i, n, first, region = below(r, 2), fdi = below(r, MAXFD);
 	uint16_t page[MAXPG];
 	uint32_t domid = sh->domid;
+	uint64_t epoch;
 	size_t alloc;
 	bool good = true;
 
@@ -452,6 +454,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	o->a = n;
 	o->b = (uint64_t)domid << 32 | first << 8 | fdi;
 	lock_wr(&sl->lock);
+	epoch = atomic_load(&sh->unmap_epoch);
 	o->r = ioctl(fd_of(c, fdi), IOCTL_GNTDEV_MAP_GRANT_REF, op) ? -errno : 0;
 	if (!o->r) {
 		sl->valid = true;
@@ -464,6 +467,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 		sl->off = op->index;
 		sl->count = n;
 		memcpy(sl->page, page, sizeof(page));
+		sl->mapep = epoch;
 		sl->wild = atomic_load(&sh->wild_epoch);
 		o->b = op->index << 8 | fdi;
 	}
@@ -574,13 +578,18 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 		munmap(p, (size_t)len * PG);
 		reserve(want, (size_t)len * PG);
 	} else {
-		bool known = exact && sl->valid && sl->good &&
-			     sl->fdgen == c->fdgen[sl->fdi];
+		/*
+		 * Exact if no unmap anywhere since the MAP_GRANT_REF (the
+		 * offset may since have been freed and given to another map:
+		 * then it is still some page of the share).
+		 */
+		bool ours = exact && sl->valid && sl->good &&
+			    sl->fdgen == c->fdgen[sl->fdi];
+		bool known = ours && sl->mapep == epoch;
 
 		for (i = 0; i < len; i++)
-			tl->wmap[pos + i] = known && i < sl->count ?
-					    (int16_t)sl->page[i] : W_UNKNOWN;
-		tl->epoch = epoch;
+			tl->wmap[pos + i] = i >= sl->count || !ours ? W_UNKNOWN :
+					    known ? (int16_t)sl->page[i] : W_ANY;
 		tl->prot = prot;
 		tl->priv = flags & MAP_PRIVATE;
 		tl->mprot = false;
@@ -699,8 +708,7 @@ static void op_mremap(struct ctx *c, unsigned int s, struct rng *r,
 		if (to == 0)
 			n = n > MAXPG ? MAXPG : n;
 		o->b = (uint64_t)to << 32 | n;
-		if (n == 1 && sl->wmap[lo] >= 0 &&
-		    sl->epoch == atomic_load(&sh->unmap_epoch))
+		if (n == 1 && sl->wmap[lo] >= 0)
 			o->expect = -EINVAL;
 		memcpy(keep, sl->wmap, sizeof(keep));
 		q = mremap(win(c, s, lo), (size_t)n * PG, (size_t)n * PG,
@@ -747,8 +755,7 @@ static void op_mprotect(struct ctx *c, unsigned int s, struct rng *r,
 	o->a = lo;
 	o->b = hi;
 	/* One page of a known shared map: what docs/gntmap.md promises. */
-	if (hi == lo + 1 && sl->wmap[lo] >= 0 && !sl->priv && !sl->mprot &&
-	    sl->epoch == atomic_load(&sh->unmap_epoch)) {
+	if (hi == lo + 1 && sl->wmap[lo] >= 0 && !sl->priv && !sl->mprot) {
 		if (prots[o->var] == sl->prot)
 			o->expect = 0;
 		else if ((prots[o->var] & PROT_WRITE) && sl->wmap[lo] < (int)NRO)
@@ -821,8 +828,7 @@ static void op_write(struct ctx *c, unsigned int s, struct rng *r,
 	lock_rd(&sl->lock);
 	p = mapped_page(c, s, r);
 	o->r = -ENODATA;
-	if (p >= 0 && sl->wmap[p] >= (int)NRO &&
-	    sl->epoch == atomic_load(&sh->unmap_epoch)) {
+	if (p >= 0 && sl->wmap[p] >= (int)NRO) {
 		o->a = p;
 		o->b = below(r, HALF);
 		o->r = probe_write(win(c, s, p) + o->b, (uint8_t)rnd(r));
@@ -1079,8 +1085,7 @@ static void op_procmem(struct ctx *c, unsigned int s, struct rng *r,
 			n = pwrite(mem_fd, tbuf, 1, a + below(r, HALF));
 			o->r = n < 0 ? -errno : 0;
 			if (n == 1 && sl->wmap[p] >= 0 && sl->wmap[p] < (int)NRO &&
-			    !sl->mprot && !sl->priv && sl->epoch ==
-			    atomic_load(&sh->unmap_epoch))
+			    !sl->mprot && !sl->priv)
 				finding("write", "/proc/self/mem wrote through "
 					"a read-only map (slot %u page %u)", s, p);
 		}
@@ -1156,8 +1161,7 @@ static void op_dio(struct ctx *c, unsigned int s, struct rng *r,
 		n = pread(dio_fd, win(c, s, p), HALF, blk);
 		o->r = n < 0 ? -errno : 0;
 		if (n > 0 && sl->wmap[p] >= 0 && sl->wmap[p] < (int)NRO &&
-		    !sl->mprot && !sl->priv &&
-		    sl->epoch == atomic_load(&sh->unmap_epoch))
+		    !sl->mprot && !sl->priv)
 			finding("write", "O_DIRECT read wrote into a read-only "
 				"map (slot %u page %u)", s, p);
 	}
@@ -1175,7 +1179,8 @@ static void op_pin(struct ctx *c, unsigned int s, struct rng *r,
 	lock_rd(&sl->lock);
 	p = mapped_page(c, s, r);
 	o->r = -ENODATA;
-	if (p >= 0 && sl->wmap[p] >= 0 && pipes[k][1] >= 0) {
+	if (p >= 0 && (sl->wmap[p] >= 0 || sl->wmap[p] == W_ANY) &&
+	    pipes[k][1] >= 0) {
 		v.iov_base = win(c, s, p);
 		v.iov_len = PG;
 		o->a = p;
@@ -1886,12 +1891,15 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 		    unsigned int maxkeys)
 {
 	struct rng r = { stream(round, 254, 0) }, ra;
+	struct oplog *e;
 	struct res oa, ob;
 	unsigned int k, i;
 	char e1[32], e2[32], e3[32];
 
 	cur_round = round;
 	atomic_store(&sh->findings, 0);
+	atomic_store(&sh->nrings, 0);
+	my_ring = new_ring("diff");
 	sh->share_seed = (uint32_t)mix(seed ^ round);
 	if (testdom_share(td, NREFS, true, sh->share_seed, sh->refs))
 		return -1;
@@ -1906,11 +1914,18 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 		 */
 		if (op == OP_MAXGR)
 			continue;
+		e = log_op(op, k);
 		ra = r;
 		run_op(a, op, s, &ra, &oa);
 		ra = r;
 		run_op(b, op, s, &ra, &ob);
 		r = ra;
+		if (e) {	/* gntmap's result; stock's is in the diff line */
+			e->var = ob.var;
+			e->a = ob.a;
+			e->b = ob.b | (uint64_t)s << 60;
+			e->res = ob.r;
+		}
 		atomic_fetch_add(&sh->ops, 2);
 		atomic_fetch_add(&sh->opcount[op], 2);
 		if (ob.expect != PENDING && ob.r != ob.expect && ob.r != -EBADF)
@@ -2210,6 +2225,8 @@ int main(int argc, char **argv)
 						"foreign access on %d pages", f);
 				logs_scan();
 				f = atomic_load(&sh->findings);
+				if (f)
+					dump_logs();
 			}
 		} else {
 			f = one_round(td, round, failed0);
