@@ -1304,26 +1304,66 @@ static void run_op(struct ctx *c, unsigned int op, unsigned int s,
 	memset(o, 0, sizeof(*o));
 	o->expect = PENDING;
 	switch (op) {
-	case OP_MAP: op_map(c, s, r, o); break;
-	case OP_UNMAP: op_unmap(c, s, r, o); break;
-	case OP_MMAP: op_mmap(c, s, r, o); break;
-	case OP_MUNMAP: op_munmap(c, s, r, o); break;
-	case OP_MREMAP: op_mremap(c, s, r, o); break;
-	case OP_MPROTECT: op_mprotect(c, s, r, o); break;
-	case OP_MADVISE: op_madvise(c, s, r, o); break;
-	case OP_TOUCH: op_touch(c, s, r, o); break;
-	case OP_WRITE: op_write(c, s, r, o); break;
-	case OP_GETOFF: op_getoff(c, s, r, o); break;
-	case OP_MAXGR: op_maxgr(c, s, r, o); break;
-	case OP_NOTIFY: op_notify(c, s, r, o); break;
-	case OP_COPY: op_copy(c, s, r, o); break;
-	case OP_BADIOCTL: op_badioctl(c, s, r, o); break;
-	case OP_PROCMEM: op_procmem(c, s, r, o); break;
-	case OP_VMREAD: op_vmread(c, s, r, o); break;
-	case OP_DIO: op_dio(c, s, r, o); break;
-	case OP_PIN: op_pin(c, s, r, o); break;
-	case OP_DRAIN: op_drain(c, s, r, o); break;
-	default: op_fd(c, op, r, o); break;
+	case OP_MAP:
+		op_map(c, s, r, o);
+		break;
+	case OP_UNMAP:
+		op_unmap(c, s, r, o);
+		break;
+	case OP_MMAP:
+		op_mmap(c, s, r, o);
+		break;
+	case OP_MUNMAP:
+		op_munmap(c, s, r, o);
+		break;
+	case OP_MREMAP:
+		op_mremap(c, s, r, o);
+		break;
+	case OP_MPROTECT:
+		op_mprotect(c, s, r, o);
+		break;
+	case OP_MADVISE:
+		op_madvise(c, s, r, o);
+		break;
+	case OP_TOUCH:
+		op_touch(c, s, r, o);
+		break;
+	case OP_WRITE:
+		op_write(c, s, r, o);
+		break;
+	case OP_GETOFF:
+		op_getoff(c, s, r, o);
+		break;
+	case OP_MAXGR:
+		op_maxgr(c, s, r, o);
+		break;
+	case OP_NOTIFY:
+		op_notify(c, s, r, o);
+		break;
+	case OP_COPY:
+		op_copy(c, s, r, o);
+		break;
+	case OP_BADIOCTL:
+		op_badioctl(c, s, r, o);
+		break;
+	case OP_PROCMEM:
+		op_procmem(c, s, r, o);
+		break;
+	case OP_VMREAD:
+		op_vmread(c, s, r, o);
+		break;
+	case OP_DIO:
+		op_dio(c, s, r, o);
+		break;
+	case OP_PIN:
+		op_pin(c, s, r, o);
+		break;
+	case OP_DRAIN:
+		op_drain(c, s, r, o);
+		break;
+	default:
+		op_fd(c, op, r, o);
+		break;
 	}
 }
 
@@ -2078,10 +2118,18 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Um:P:jvh",
 				opts, NULL)) != -1) {
 		switch (c) {
-		case 'D': path = optarg; break;
-		case 'c': control = true; break;
-		case 'x': diff_path = optarg; break;
-		case 'd': domain = optarg; break;
+		case 'D':
+			path = optarg;
+			break;
+		case 'c':
+			control = true;
+			break;
+		case 'x':
+			diff_path = optarg;
+			break;
+		case 'd':
+			domain = optarg;
+			break;
 		case 'S':
 			seed = cli_number("gntfuzz", "seed", optarg, 0, ~0ul);
 			seeded = true;
@@ -2109,8 +2157,12 @@ int main(int argc, char **argv)
 		case 'l':
 			log_n = cli_number("gntfuzz", "log", optarg, 1, LOGMAX);
 			break;
-		case 'I': dio_path = optarg; break;
-		case 'U': stock_unsafe = true; break;
+		case 'I':
+			dio_path = optarg;
+			break;
+		case 'U':
+			stock_unsafe = true;
+			break;
 		case 'm':
 			max_procs = cli_number("gntfuzz", "max-procs", optarg, 1,
 					       MAXPROCS);
@@ -2123,8 +2175,12 @@ int main(int argc, char **argv)
 			progress = cli_number("gntfuzz", "progress", optarg, 1,
 					      3600);
 			break;
-		case 'j': json = true; break;
-		case 'v': verbose = true; break;
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
