@@ -2309,10 +2309,22 @@ int main(int argc, char **argv)
 		if (now_s() - last >= progress) {
 			double t = now_s() - t0;
 
+			char line[160];
+			int con;
+
 			last = now_s();
-			say("# progress %.0f s: %lu ops (%.0f ops/s), %lu rounds, "
-			    "%lu findings", t, (unsigned long)atomic_load(&sh->ops),
-			    atomic_load(&sh->ops) / t, nrounds, total_findings);
+			snprintf(line, sizeof(line), "progress %.0f s: %lu ops "
+				 "(%.0f ops/s), %lu rounds, %lu findings", t,
+				 (unsigned long)atomic_load(&sh->ops),
+				 atomic_load(&sh->ops) / t, nrounds, total_findings);
+			say("# %s", line);
+			/* The host sees a test's output only when it ends;
+			 * the console shows the progress as it comes. */
+			con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+			if (con >= 0) {
+				dprintf(con, "gntfuzz: %s\n", line);
+				close(con);
+			}
 		}
 		round++;
 		if (first_round >= 0 && !rounds)
