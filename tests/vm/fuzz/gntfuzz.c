@@ -566,7 +566,7 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 	o->b = (uint64_t)len << 32 | t << 8 | pos;
 	p = mmap(want, (size_t)len * PG, prot, flags, fd_of(c, sl->fdi), off);
 	o->r = p == MAP_FAILED ? -errno : 0;
-	if (right)
+	if (right && p != MAP_FAILED)
 		sl->mmapped = true;
 	atomic_fetch_add(&tl->gen, 1);
 	for (i = 0; i < len; i++)
