@@ -758,7 +758,7 @@ static void op_mprotect(struct ctx *c, unsigned int s, struct rng *r,
 	if (hi == lo + 1 && sl->wmap[lo] >= 0 && !sl->priv && !sl->mprot) {
 		if (prots[o->var] == sl->prot)
 			o->expect = 0;
-		else if ((prots[o->var] & PROT_WRITE) && sl->wmap[lo] < (int)NRO)
+		else if ((prots[o->var] & PROT_WRITE) && !(sl->prot & PROT_WRITE))
 			o->expect = -EACCES;	/* VM_MAYWRITE cleared */
 		else
 			o->expect = -EINVAL;
