@@ -100,7 +100,8 @@ closure() {	# opts archives pkgs...
 	files=$(echo "$sim" |
 		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\])\( \[.*\]\)\{0,1\}$/\1_\2_\3.deb/p' |
 		sed 's/:/%3a/')
-	[ -n "$files" ] || die "nothing to fetch for $*"
+	# Nothing when the host has it all installed (host release only).
+	[ -n "$files" ] || return 0
 	want=0
 	for f in $files; do
 		[ -s "$dir/$f" ] || want=$((want + 1))
@@ -167,7 +168,8 @@ $(toplevel "$opts" "$dir" $(vm_pkgs "$xv"))"
 	suite=$(plat suite "$p")
 	files="$files
 $(closure "$opts${suite:+ -t $suite}" "$dir" "$kpkg" initramfs-tools |
-	grep "^linux-[a-z]*-$kver\|^linux-image-$kver")"
+	grep "^linux-[a-z]*-$kver\|^linux-image-$kver")
+$(toplevel "$opts${suite:+ -t $suite}" "$dir" "$kpkg")"
 	for f in $files; do
 		[ -e "$root/.unpacked/$f" ] && continue
 		dpkg-deb -x "$dir/$f" "$root" || die "cannot unpack $f"
