@@ -45,7 +45,7 @@ deb: deb-deps
 	echo "  DEB     gntmap $$v" && \
 	(cd $$src && dpkg-buildpackage -us -uc -b >../build.log 2>&1) || \
 		{ tail -n 30 $(DEB_OUT)/src/build.log; exit 1; }; \
-	mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.changes $(DEB_OUT)/ && \
+	mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.changes $(DEB_OUT)/src/*.buildinfo $(DEB_OUT)/ && \
 	echo "  LINTIAN" && \
 	lintian --info --display-info --pedantic $(DEB_OUT)/*.changes \
 		>$(DEB_OUT)/lintian.txt 2>&1; \
