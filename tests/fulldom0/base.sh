@@ -57,14 +57,13 @@ trap 'rm -f "$src"' EXIT
 t0=$(date +%s)
 echo "fulldom0-base: mmdebstrap $SUITE ($(echo $PKGS | wc -w) packages + dependencies)" >&2
 # The customize hooks give the image what an installer would: a host
-# name, an fstab for the virtio disk, a root without password on the
-# console, and the serial port of the checks left to them (no getty).
+# name and an fstab for the virtio disk; the serial port of the checks is
+# left to them (no getty).
 mmdebstrap --variant=apt --mode=root --format=tar \
 	--aptopt='APT::Install-Recommends "false"' \
 	--include="$(echo $PKGS | tr ' ' ,)" \
 	--customize-hook='echo fulldom0 >"$1/etc/hostname"' \
 	--customize-hook='printf "/dev/vda / ext4 rw,errors=remount-ro 0 1\n" >"$1/etc/fstab"' \
-	--customize-hook='chroot "$1" passwd -d root' \
 	--customize-hook='chroot "$1" systemctl mask serial-getty@ttyS1.service' \
 	"$SUITE" "$out.tmp" "$src" >&2 || die "mmdebstrap failed"
 mv "$out.tmp" "$out"
