@@ -59,7 +59,7 @@ echo "fulldom0-base: mmdebstrap $SUITE ($(echo $PKGS | wc -w) packages + depende
 # The customize hooks give the image what an installer would: a host
 # name and an fstab for the virtio disk; the serial port of the checks is
 # left to them (no getty).
-mmdebstrap --variant=apt --mode=root --format=tar \
+mmdebstrap --variant=apt --mode=root --format=tar ${FULLDOM0_MMDEBSTRAP_OPTS:-} \
 	--aptopt='APT::Install-Recommends "false"' \
 	--include="$(echo $PKGS | tr ' ' ,)" \
 	--customize-hook='echo fulldom0 >"$1/etc/hostname"' \
