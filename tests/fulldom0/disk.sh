@@ -99,10 +99,12 @@ sed -e 's#@DOMU_KERNEL@#/opt/gntmap/domu/vmlinux#' \
 	"$top/xen-configs/qdisk.cfg" >"$root/etc/xen/configs/qdisk.cfg"
 
 # The operator's settings: guest consoles logged (the checks read the
-# domain's report there); FULLDOM0_XENSTORED picks the store daemon.
+# domain's report there; /etc/init.d/xen passes XENCONSOLED_ARGS but
+# ignores the XENCONSOLED_TRACE its defaults file documents);
+# FULLDOM0_XENSTORED picks the store daemon (empty: Debian's choice).
 cfg=$root/etc/default/xen
-grep -q '^XENCONSOLED_TRACE=' "$cfg" 2>/dev/null ||
-	echo 'XENCONSOLED_TRACE=guest' >>"$cfg"
+sed -i '/^XENCONSOLED_ARGS=/d' "$cfg"
+echo 'XENCONSOLED_ARGS="--log=guest"' >>"$cfg"
 if [ -n "${FULLDOM0_XENSTORED:-}" ]; then
 	sed -i '/^XENSTORED=/d' "$cfg"
 	echo "XENSTORED=$FULLDOM0_XENSTORED" >>"$cfg"
