@@ -66,8 +66,8 @@ mkdir -p "$root/var/cache/gntmap-debs"
 cp "$debdir"/gntmap-dkms_*_all.deb "$debdir"/gntmap-tools_*_amd64.deb \
 	"$root/var/cache/gntmap-debs/"
 echo "fulldom0-disk: apt-get install gntmap-dkms gntmap-tools (dkms build)" >&2
-inchroot apt-get install -y /var/cache/gntmap-debs/gntmap-dkms_*_all.deb \
-	/var/cache/gntmap-debs/gntmap-tools_*_amd64.deb >"$out/apt-install.log" 2>&1 ||
+debs=$(cd "$root" && ls var/cache/gntmap-debs/*.deb | sed 's#^#/#')
+inchroot apt-get install -y $debs >"$out/apt-install.log" 2>&1 ||
 	{ tail -n 40 "$out/apt-install.log" >&2; die "apt-get install failed"; }
 t_install=$(($(now) - t1))
 kver=$(ls "$root/lib/modules" | sort -V | tail -n1)
