@@ -115,6 +115,14 @@ install -m 0755 "$here/image/gntmap-fulldom0-check" "$root/usr/local/sbin/"
 install -m 0644 "$here/image/gntmap-fulldom0-check.service" \
 	"$root/etc/systemd/system/"
 inchroot systemctl enable gntmap-fulldom0-check.service >&2
+# What a first boot does once, done here: under TCG the catalog, ldconfig
+# and update-done services of the first boot take minutes.  apt's timers
+# are off, so that no apt run collides with the checks' apt-get remove.
+inchroot systemd-machine-id-setup >&2
+inchroot ldconfig
+inchroot journalctl --update-catalog
+inchroot /usr/lib/systemd/systemd-update-done
+inchroot systemctl mask apt-daily.timer apt-daily-upgrade.timer >&2
 
 # What QEMU boots: Xen (multiboot wants the plain ELF), the kernel, and
 # the initramfs update-initramfs made in the image.
