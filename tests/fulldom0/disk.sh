@@ -105,6 +105,9 @@ sed -e 's#@DOMU_KERNEL@#/opt/gntmap/domu/vmlinux#' \
 cfg=$root/etc/default/xen
 sed -i '/^XENCONSOLED_ARGS=/d' "$cfg"
 echo 'XENCONSOLED_ARGS="--log=guest"' >>"$cfg"
+# xenconsoled logs into /var/log/xen/console/ but does not create it, and
+# the packages ship only /var/log/xen/.
+mkdir -p "$root/var/log/xen/console"
 if [ -n "${FULLDOM0_XENSTORED:-}" ]; then
 	sed -i '/^XENSTORED=/d' "$cfg"
 	echo "XENSTORED=$FULLDOM0_XENSTORED" >>"$cfg"

@@ -22,7 +22,7 @@ export CACHE BUILD
 debdir=${1:?usage: run.sh DEBDIR [KERNEL]}
 kernel=${2:-6.1}
 stage=fulldom0
-BOOT_LIMIT=${FULLDOM0_BOOT_LIMIT:-1800}
+BOOT_LIMIT=${FULLDOM0_BOOT_LIMIT:-3600}
 
 kver=$("$top/tests/harness/kver.sh" "$kernel")
 domu_kernel=$CACHE/vmlinux-$kver
