@@ -14,6 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
+BUILD=${BUILD:-$top/build}
 
 die() { echo "deps: $*" >&2; exit 1; }
 
@@ -149,14 +150,12 @@ toplevel() {	# opts archives pkgs...
 # Download what is not in the cache yet; unpack each .deb once into the
 # release's VM root.
 do_vm() {
-	local p=${1:-deb12} rel root kpkg kver xv opts dir suite files f
+	local p=${1:-deb12} root kpkg kver xv opts dir suite files f
 	command -v apt-get >/dev/null || die "apt-get not found"
-	p=$(plat name "$p")
-	rel=$(plat release "$p")
-	root=$(plat vmroot "$p")
-	kpkg=$(plat kpkg "$p")
-	kver=${kpkg#linux-image-}
-	xv=$(plat xenver "$p")
+	# The platform's cached facts, not a second round of apt queries.
+	eval "$(plat env "$p")"
+	p=$PLATFORM_NAME root=$PLATFORM_VMROOT kver=$PLATFORM_KVER
+	kpkg=linux-image-$kver xv=$PLATFORM_XENVER
 	opts=$(vm_apt_opts "$p")
 	dir=$(echo "$opts" | sed -n 's/.*Dir::Cache::archives=\([^ ]*\).*/\1/p')
 	mkdir -p "$root/.unpacked"
