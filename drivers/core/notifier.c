@@ -9,8 +9,9 @@
  * carries invalidate_range_end.  The mm calls invalidate_range_end on every
  * notifier that has one when any start fails, and warns if the failing
  * notifier itself has an end; splitting the two keeps a non-blockable
- * refusal (-EAGAIN) balanced and silent.  end_mn is linked first (see
- * itn_reg_get()).
+ * refusal (-EAGAIN) balanced and free of that warning.  It is not silent:
+ * the mm still logs one pr_info line per refusal.  end_mn is linked first
+ * (see itn_reg_get()).
  *
  * A registry lives as long as its mm, not only while it has subscriptions,
  * as the kernel's own per-mm interval-notifier state does: registering the

@@ -20,10 +20,12 @@
  *
  *   UNMAPPED --mmap--> MAPPED --invalidate/close--> KPENDING --done--> UNMAPPED
  *
- * MAPPED: the grant is mapped twice, at the user PTE (GNTMAP_contains_pte)
- * and at the kernel address of map->pages[i].  Leaving MAPPED removes the
- * user PTE synchronously, so no page-table page is ever freed or reused
- * while Xen still holds it.  The kernel half is handed to
+ * MAPPED: on a PV dom0 the grant is mapped twice, at the user PTE
+ * (GNTMAP_contains_pte) and at the kernel address of map->pages[i]; on an
+ * auto-translated dom0 once, at the page's own address, and the page is
+ * inserted into the VMA (struct gntmap_path_ops).  Leaving MAPPED removes
+ * any user PTE Xen wrote synchronously, so no page-table page is ever
+ * freed or reused while Xen still holds it.  The kernel half is handed to
  * gnttab_unmap_refs_async(), which waits without blocking anyone while the
  * page is still in use (Qubes issue 7481).
  */

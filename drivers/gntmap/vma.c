@@ -42,8 +42,10 @@ static void gntmap_vma_open(struct vm_area_struct *vma)
 
 /*
  * The last VMA of a map unmaps what is left and unsubscribes.  The mmap
- * lock is held for write, so no invalidation of ours can start, but one
- * of the OOM reaper could still be running: itn_sub_remove() waits for it.
+ * lock is held, but munmap may have downgraded it to read before the
+ * close (6.1 and 6.12 do), so an invalidation of the range, the OOM
+ * reaper's for one, may still be running: map->lock orders it against the
+ * unmap here, and itn_sub_remove() waits for it to finish.
  */
 static void gntmap_vma_close(struct vm_area_struct *vma)
 {
