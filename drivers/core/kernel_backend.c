@@ -21,23 +21,26 @@ static const struct mmu_interval_notifier_ops itn_kern_ops = {
 	.invalidate = itn_kern_invalidate,
 };
 
-static bool itn_kern_args_valid(struct itn_sub *sub, struct mm_struct *mm,
-				unsigned long start, unsigned long length,
-				const struct itn_sub_ops *ops)
+/* Checks the arguments as notifier.c does; true: @sub is ready to insert. */
+static bool itn_kern_prepare(struct itn_sub *sub, struct mm_struct *mm,
+			     unsigned long start, unsigned long length,
+			     const struct itn_sub_ops *ops)
 {
 	unsigned long last;
 
-	return sub && mm && ops && ops->invalidate && length &&
-	       !check_add_overflow(start, length - 1, &last);
+	if (!sub || !mm || !ops || !ops->invalidate || !length ||
+	    check_add_overflow(start, length - 1, &last))
+		return false;
+	sub->ops = ops;
+	return true;
 }
 
 int itn_sub_insert(struct itn_sub *sub, struct mm_struct *mm,
 		   unsigned long start, unsigned long length,
 		   const struct itn_sub_ops *ops)
 {
-	if (!itn_kern_args_valid(sub, mm, start, length, ops))
+	if (!itn_kern_prepare(sub, mm, start, length, ops))
 		return -EINVAL;
-	sub->ops = ops;
 	return mmu_interval_notifier_insert(&sub->mni, mm, start, length,
 					    &itn_kern_ops);
 }
@@ -47,9 +50,8 @@ int itn_sub_insert_locked(struct itn_sub *sub, struct mm_struct *mm,
 			  unsigned long start, unsigned long length,
 			  const struct itn_sub_ops *ops)
 {
-	if (!itn_kern_args_valid(sub, mm, start, length, ops))
+	if (!itn_kern_prepare(sub, mm, start, length, ops))
 		return -EINVAL;
-	sub->ops = ops;
 	return mmu_interval_notifier_insert_locked(&sub->mni, mm, start,
 						   length, &itn_kern_ops);
 }
