@@ -20,10 +20,6 @@
 # `make check` never runs them.  run-vm.sh takes them as bench/NAME.list;
 # in dom0 the rules below install them in /opt/gntmap/suites/bench/.
 
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
-
 BENCH_REPEATS ?= 5
 BENCH_SCALE ?= 1,64,1024,8192
 BENCH_PROBES ?= 32
@@ -114,9 +110,9 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 # none of BENCH_FIGS is left out: dropin only serves figure 5, pvh only
 # figure 1 (on a PVH dom0).
 bench_run_list = RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
-	tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
+	tests/harness/run-vm.sh -P $(PLATFORM_NAME) -p $$(awk '$$1 == "@boot" \
 		{ print $$2; exit }' tests/vm/bench/$$l) \
-		--stage bench-$(KERNEL)-$${st\#bench-} $(BENCH_SUITE_DIR)/$$l
+		--stage bench-$(PLATFORM_NAME)-$${st\#bench-} $(BENCH_SUITE_DIR)/$$l
 
 bench-vm: images
 	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)

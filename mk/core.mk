@@ -96,11 +96,6 @@ core-bench: $(CORE_OUT)/core-bench
 
 # ---- the in-VM program ----
 
-# Read before mk/modules.mk, which sets KVER the same way.
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
-
 CORE_VM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin/itn-vmtest
 VM_DOM0_DEPS += $(CORE_VM_BIN)
 

@@ -10,11 +10,6 @@
 # The modules themselves (dmirror.ko, dmirror_kern.ko) are built with the
 # rest of drivers/ by mk/modules.mk.
 
-# This file is read before mk/modules.mk, which sets KVER the same way.
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
-
 DM_SRC := $(TOP)/tests/vm/dmirror
 DM_OBJ := $(BUILD)/dmirror
 DM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin

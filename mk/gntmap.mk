@@ -8,10 +8,6 @@
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
 
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
-
 GM_SRC := $(TOP)/tests/vm/gntmap
 GM_OBJ := $(BUILD)/gntmap-user
 GM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
@@ -28,7 +24,7 @@ GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
 # The domU end of gntmap-vsp: Xen's vchan-socket-proxy, vsp-echo, a hook.
 GM_DOMU := $(BUILD)/$(KVER)/vm/domu
-GM_VSP := $(CACHE)/vmroot/usr/lib/xen-4.17/bin/vchan-socket-proxy
+GM_VSP = $(PLATFORM_VMROOT)/usr/lib/xen-$(PLATFORM_XENVER)/bin/vchan-socket-proxy
 GM_DOMU_INSTALLED := $(GM_DOMU)/opt/gntmap/bin/vsp-echo \
 	$(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy \
 	$(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp
@@ -89,7 +85,7 @@ $(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy: $(GM_VSP)
 	install -m 0755 $< $@
 
 $(GM_VSP):
-	tests/harness/deps.sh vm $(KERNEL)
+	tests/harness/deps.sh vm $(PLATFORM_NAME)
 
 $(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp: $(GM_SRC)/hooks/55-gntmap-vsp
 	@mkdir -p $(dir $@)
@@ -111,7 +107,7 @@ DEMO_RESULTS := $(BUILD)/demo
 demo: images
 	@rm -rf $(DEMO_RESULTS) && mkdir -p $(DEMO_RESULTS)
 	@echo "== make demo: Xen + dom0 + a test domU under QEMU (about a minute) =="
-	@RESULTS=$(DEMO_RESULTS) tests/harness/run-vm.sh --kernel $(KERNEL) \
+	@RESULTS=$(DEMO_RESULTS) tests/harness/run-vm.sh -P $(PLATFORM_NAME) \
 		--profile stock 30-gntmap-demo.list 2>&1 | \
 		sed -n 's/^vm-[^:]*: \(.*\)$$/  \1/p' ; \
 	if grep -q '^not ok' $(DEMO_RESULTS)/*.tap 2>/dev/null || \

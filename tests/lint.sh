@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Style gate for the kernel sources, as TAP: checkpatch.pl --no-tree on every
 # kernel C file and header, then a sparse build (C=2) of drivers/ and of the
-# test domain's module (tests/vm/domu) against each kernel.
-# usage: lint.sh CHECKPATCH_DIR KERNEL...
+# test domain's module (tests/vm/domu) against each platform's kernel.
+# usage: lint.sh CHECKPATCH_DIR PLATFORM...
 set -u
-scripts=${1:?usage: lint.sh CHECKPATCH_DIR KERNEL...}
+scripts=${1:?usage: lint.sh CHECKPATCH_DIR PLATFORM...}
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -32,13 +32,13 @@ for f in $files; do
 	fi
 done
 for k in "$@"; do
-	if ! make --no-print-directory modules KERNEL="$k" C=2 >"$out" 2>&1; then
+	if ! make --no-print-directory modules PLATFORM="$k" C=2 >"$out" 2>&1; then
 		tap not-ok "modules build for $k" "$out"
 		continue
 	fi
 	tap ok "modules build for $k"
 	# The test domain's module is kernel code too: same sparse gate.
-	if ! make --no-print-directory vmtests-modules KERNEL="$k" C=2 \
+	if ! make --no-print-directory vmtests-modules PLATFORM="$k" C=2 \
 		>>"$out" 2>&1; then
 		tap not-ok "domU module build for $k" "$out"
 		continue

@@ -33,7 +33,8 @@ static void usage(FILE *f)
 		"  counters          print the device's counters (sysfs)\n"
 		"  map DOMID REF...  map the grants read-only, show the first\n"
 		"                    bytes of each page, unmap\n"
-		"  -D, --device PATH device node (default /dev/xen/gntmap)\n"
+		"  -D, --device PATH device node (default: /dev/xen/gntmap, or\n"
+		"                    /dev/xen/gntdev when gntmap serves it)\n"
 		"  -b, --bytes N     bytes to show per page, 1-64 (default 16)\n"
 		"  -h, --help        this text\n");
 }
@@ -56,6 +57,25 @@ static int cmd_counters(const char *dev)
 	for (i = 0; (name = gntmap_counter_name(i)); i++)
 		printf("%-18s %ld\n", name, gntmap_counter_read(dir, name));
 	return 0;
+}
+
+/*
+ * gntmap serves /dev/xen/gntmap, or /dev/xen/gntdev in drop-in mode: the
+ * first of the two with gntmap's counters in sysfs.
+ */
+static const char *default_device(void)
+{
+	static const char *const names[] = { "gntmap", "gntdev" };
+	char path[64];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/misc/xen!%s/counters", names[i]);
+		if (!access(path, F_OK))
+			return i ? "/dev/xen/gntdev" : "/dev/xen/gntmap";
+	}
+	return "/dev/xen/gntmap";
 }
 
 static int parse_u32(const char *s, uint32_t *v)
@@ -137,7 +157,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *dev = "/dev/xen/gntmap";
+	const char *dev = NULL;
 	uint32_t bytes = 16;
 	int c;
 
@@ -165,6 +185,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gntmap: no command (see --help)\n");
 		return 2;
 	}
+	if (!dev)
+		dev = default_device();
 	if (!strcmp(argv[optind], "counters") && optind + 1 == argc)
 		return cmd_counters(dev);
 	if (!strcmp(argv[optind], "map"))

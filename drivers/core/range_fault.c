@@ -28,6 +28,13 @@ static int itn_fault_chunk(struct itn_fault *fault,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 
+		/*
+		 * 7.x carries some output bits (HMM_PFN_INOUT_FLAGS) over
+		 * from the input: start every try from a clean array, not
+		 * from stack garbage or the last try's output.
+		 */
+		memset(range.hmm_pfns, 0, ((range.end - range.start) >>
+					   PAGE_SHIFT) * sizeof(*range.hmm_pfns));
 		seq = itn_read_begin(sub);
 		/* hmm_range_fault() returns -EBUSY once seq is stale. */
 		range.notifier_seq = seq;

@@ -80,9 +80,12 @@ static int gntmap_vma_mprotect(struct vm_area_struct *vma,
 	return (newflags & prot) == (vma->vm_flags & prot) ? 0 : -EINVAL;
 }
 
-/* Lets get_user_pages() find the page behind a grant PTE (pte_special). */
-static struct page *gntmap_vma_find_special_page(struct vm_area_struct *vma,
-						 unsigned long addr)
+/*
+ * Lets get_user_pages() find the page behind a grant PTE (pte_special).
+ * 7.x calls the hook find_normal_page; its contract is unchanged.
+ */
+static struct page *gntmap_vma_find_page(struct vm_area_struct *vma,
+					 unsigned long addr)
 {
 	struct gntmap_map *map = vma->vm_private_data;
 
@@ -94,7 +97,11 @@ static const struct vm_operations_struct gntmap_vm_ops = {
 	.close = gntmap_vma_close,
 	.mremap = gntmap_vma_mremap,
 	.mprotect = gntmap_vma_mprotect,
-	.find_special_page = gntmap_vma_find_special_page,
+#ifdef GNTMAP_HAVE_FIND_NORMAL_PAGE
+	.find_normal_page = gntmap_vma_find_page,
+#else
+	.find_special_page = gntmap_vma_find_page,
+#endif
 };
 
 static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,

@@ -1,14 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# plan.sh KERNEL [SUITE...]: which boots a kernel needs.  Prints one line
-# per boot profile, "PROFILE SUITE.list...", from the @boot and @kernels
-# lines of tests/vm/suites/*.list (or of the SUITEs given), in file-name
-# order.  A suite without @boot runs on "stock", without @kernels on 6.1.
+# plan.sh PLATFORM [SUITE...]: which boots a platform needs.  Prints one
+# line per boot profile, "PROFILE SUITE.list...", from the @boot and
+# @platforms lines of tests/vm/suites/*.list (or of the SUITEs given), in
+# file-name order.  A suite without @boot runs on "stock", without
+# @platforms on deb12 only.  "@platforms all" is every platform; the
+# older "@kernels 6.1 6.12" names deb12 and deb12-6.12.  With
+# CHECK_SCOPE=all (make check-all) the platforms of "@check-all" lines
+# count too: the stages that do not fit make check's time.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
-kernel=${1:?usage: plan.sh KERNEL [SUITE...]}
+platform=$("$here/platform.sh" name "${1:?usage: plan.sh PLATFORM [SUITE...]}")
 shift
 if [ $# -eq 0 ]; then
 	set -- $(cd "$dir" && ls *.list 2>/dev/null | LC_ALL=C sort)
@@ -16,13 +20,22 @@ fi
 for s in "$@"; do
 	s=$(basename "$s")
 	[ -f "$dir/$s" ] || { echo "plan: no suite $s" >&2; exit 1; }
-	awk -v k="$kernel" -v s="$s" '
+	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
 		$1 == "@boot" { p = $2 }
-		$1 == "@kernels" { ks = " " $0 " " }
+		$1 == "@platforms" || $1 == "@kernels" ||
+		($1 == "@check-all" && all == "all") {
+			for (i = 2; i <= NF; i++) {
+				n = $i
+				if (n == "6.1") n = "deb12"
+				if (n == "6.12") n = "deb12-6.12"
+				ks = ks " " n
+			}
+			ks = ks " "
+		}
 		END {
 			if (p == "") p = "stock"
-			if (ks == "") ks = " 6.1 "
-			if (index(ks, " " k " ")) print p, s
+			if (ks == "") ks = " deb12 "
+			if (index(ks, " " k " ") || index(ks, " all ")) print p, s
 		}' "$dir/$s"
 done | awk '
 	!($1 in list) { order[++n] = $1 }
