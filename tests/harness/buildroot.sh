@@ -76,26 +76,33 @@ run() {
 	ensure "$p"
 	# Bind the checkout, the cache and the build tree where the caller
 	# sees them, so every path on the command line means the same there.
-	local binds=()
+	# A path that is a symbolic link (a worktree's shared cache) is bound
+	# at its target; the link itself comes with the checkout, or is made
+	# again in the root.
+	local binds=() links=()
 	for d in "$top" "$CACHE" "$BUILD"; do
 		mkdir -p "$d"
 		real=$(readlink -f "$d")
 		binds+=("$real")
-		[ "$real" = "$d" ] || binds+=("$d=$real")
+		case $d in
+		"$real"|"$top"/*) ;;
+		*) links+=("$d=$real") ;;
+		esac
 	done
 	unshare --mount --propagation private /bin/bash -s "$root" \
-		"${binds[*]}" "$@" <<-'EOF'
+		"${binds[*]}" "${links[*]:-}" "$@" <<-'EOF'
 	set -e
-	root=$1 binds=$2
-	shift 2
+	root=$1 binds=$2 links=$3
+	shift 3
 	mount -t proc proc "$root/proc"
 	mount --rbind /dev "$root/dev"
 	for b in $binds; do
-		case $b in
-		*=*) mkdir -p "$root${b%%=*}"
-		     mount --bind "${b#*=}" "$root${b%%=*}" ;;
-		*) mkdir -p "$root$b"; mount --bind "$b" "$root$b" ;;
-		esac
+		mkdir -p "$root$b"
+		mount --bind "$b" "$root$b"
+	done
+	for l in $links; do
+		mkdir -p "$root$(dirname "${l%%=*}")"
+		[ -e "$root${l%%=*}" ] || ln -s "${l#*=}" "$root${l%%=*}"
 	done
 	exec chroot "$root" /usr/bin/env GNTMAP_BUILDROOT=1 \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
