@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
