@@ -10,9 +10,9 @@ static int itn_fault_chunk(struct itn_fault *fault,
 			   const struct itn_fault_chunk *chunk)
 {
 	struct itn_sub *sub = fault->sub;
-	struct mm_struct *mm = sub->mm;
-	struct mmu_interval_notifier anchor;
+	struct mm_struct *mm = itn_sub_mm(sub);
 	struct hmm_range range = {
+		.notifier = &sub->mni,
 		.start = chunk->start,
 		.end = chunk->end,
 		.hmm_pfns = chunk->hmm_pfns,
@@ -36,7 +36,8 @@ static int itn_fault_chunk(struct itn_fault *fault,
 		memset(range.hmm_pfns, 0, ((range.end - range.start) >>
 					   PAGE_SHIFT) * sizeof(*range.hmm_pfns));
 		seq = itn_read_begin(sub);
-		itn_hmm_bind(&range, sub, &anchor, seq);
+		/* hmm_range_fault() returns -EBUSY once seq is stale. */
+		range.notifier_seq = seq;
 		if (mmap_read_lock_killable(mm))
 			return -EINTR;
 		ret = hmm_range_fault(&range);

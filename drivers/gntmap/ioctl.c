@@ -77,7 +77,7 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		gntmap_map_put(map);
 		return -EFAULT;
 	}
-	err = gntmap_xlat_check_grants(map);
+	err = gntmap_path->check_grants(map);
 	if (err) {
 		gntmap_map_put(map);
 		return err;

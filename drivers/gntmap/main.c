@@ -75,7 +75,7 @@ static int __init gntmap_init(void)
 {
 	if (!xen_domain())
 		return -ENODEV;
-	gntmap_xlat_init();
+	gntmap_path_init();
 
 	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
 	return misc_register(&gntmap_miscdev);

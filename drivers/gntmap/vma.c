@@ -14,7 +14,6 @@
  *  - fork: VM_DONTCOPY, the child has no mapping.
  */
 #include <linux/mm.h>
-#include <asm/xen/page.h>
 
 #include "gntmap.h"
 
@@ -43,8 +42,10 @@ static void gntmap_vma_open(struct vm_area_struct *vma)
 
 /*
  * The last VMA of a map unmaps what is left and unsubscribes.  The mmap
- * lock is held for write, so no invalidation of ours can start, but one
- * of the OOM reaper could still be running: itn_sub_remove() waits for it.
+ * lock is held, but munmap may have downgraded it to read before the
+ * close (6.1 and 6.12 do), so an invalidation of the range, the OOM
+ * reaper's for one, may still be running: map->lock orders it against the
+ * unmap here, and itn_sub_remove() waits for it to finish.
  */
 static void gntmap_vma_close(struct vm_area_struct *vma)
 {
@@ -61,7 +62,7 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		itn_sub_remove(&map->sub);
 		map->sub_live = false;
 	}
-	gntmap_xlat_flush(map);
+	gntmap_path->close(map);
 	gntmap_map_put(map);
 }
 
@@ -102,29 +103,6 @@ static const struct vm_operations_struct gntmap_vm_ops = {
 	.find_special_page = gntmap_vma_find_page,
 #endif
 };
-
-/*
- * apply_to_page_range() callback: hand Xen the machine address of each
- * user PTE.  _GNTMAP_guest_avail0 makes Xen set the PTE's software bit
- * that Linux reads as pte_special, so the mm never treats the foreign
- * frame as one of its own pages.
- */
-static int gntmap_find_pte(pte_t *pte, unsigned long addr, void *data)
-{
-	struct gntmap_map *map = data;
-	unsigned int i = (addr - map->base) >> PAGE_SHIFT;
-	unsigned int flags = GNTMAP_host_map | GNTMAP_application_map |
-			     GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0);
-	u64 maddr = arbitrary_virt_to_machine(pte).maddr;
-
-	if (map->readonly)
-		flags |= GNTMAP_readonly;
-	gnttab_set_map_op(&map->map_ops[i], maddr, flags,
-			  map->grants[i].ref, map->grants[i].domid);
-	gnttab_set_unmap_op(&map->unmap_ops[i], maddr, flags,
-			    INVALID_GRANT_HANDLE);
-	return 0;
-}
 
 static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,
 				       unsigned long index,
@@ -172,14 +150,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 		goto unlock;
 	map->sub_live = true;
 
-	if (gntmap_xlat) {
-		err = gntmap_xlat_mmap(map, vma);
-	} else {
-		err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
-					  gntmap_find_pte, map);
-		if (!err)
-			err = gntmap_map_grants(map);
-	}
+	err = gntmap_path->mmap(map, vma);
 	if (err) {
 		gntmap_unmap_range(map, 0, map->count);
 		mutex_unlock(&map->lock);

@@ -30,7 +30,8 @@
 #include "dmirror_uapi.h"
 #include "benchout.h"
 
-#define PAGE		4096ul
+/* The system page: one grant per page of a mapping. */
+static size_t page_size;
 #define DEV		"/dev/hmm_dmirror0"
 #define MAX_REPEATS	64
 
@@ -105,7 +106,7 @@ static int read_once(const uint8_t *src, uint8_t *dst, size_t bytes,
 {
 	struct hmm_dmirror_cmd cmd = {
 		.addr = (uintptr_t)src, .ptr = (uintptr_t)dst,
-		.npages = bytes / PAGE,
+		.npages = bytes / page_size,
 	};
 	double t0, t1;
 	int fd, r = 0;
@@ -135,7 +136,7 @@ static int inval_once(unsigned int subs, double *us)
 	double sum = 0, t;
 	int r = 0;
 
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!fds || p == MAP_FAILED) {
 		r = ENOMEM;
@@ -151,7 +152,7 @@ static int inval_once(unsigned int subs, double *us)
 	for (k = 0; k < rounds; k++) {
 		p[0] = k;
 		t = bench_now_ns();
-		if (madvise((void *)p, PAGE, MADV_DONTNEED)) {
+		if (madvise((void *)p, page_size, MADV_DONTNEED)) {
 			r = errno;
 			goto out;
 		}
@@ -164,7 +165,7 @@ out:
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	if (p != MAP_FAILED)
-		munmap((void *)p, PAGE);
+		munmap((void *)p, page_size);
 	free(fds);
 	return r;
 }
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 	size_t bytes, i;
 	int c, err = 0;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -254,8 +256,8 @@ int main(int argc, char **argv)
 		return bench_done();
 	}
 	/* Present and distinct pages, so the mirror has real work. */
-	for (i = 0; i < bytes; i += PAGE)
-		memset(src + i, (int)(i / PAGE), 64);
+	for (i = 0; i < bytes; i += page_size)
+		memset(src + i, (int)(i / page_size), 64);
 	memset(dst, 0, bytes);
 
 	for (r = 0; r < repeats && !why && !err; r++) {

@@ -35,8 +35,10 @@
 
 #include "testdom.h"
 #include "benchout.h"
+#include "gntmap_counters.h"
 
-#define PAGE		4096u
+/* The system page: one grant per page of a mapping. */
+static size_t page_size;
 /* Enough refs that N maps stay far below Xen's 64 pins per grant. */
 #define NREFS		512u
 #define MAX_LIVE	8192u
@@ -135,7 +137,7 @@ static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
 		if (r)
 			return -r;
 		s[1] = bench_now_ns();
-		p = mmap(NULL, (size_t)n * PAGE, PROT_READ | PROT_WRITE,
+		p = mmap(NULL, (size_t)n * page_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, fd, off);
 		if (p == MAP_FAILED) {
 			r = errno;
@@ -144,10 +146,10 @@ static int do_cycle(int fd, unsigned int n, unsigned int ms, double *out)
 		}
 		s[2] = bench_now_ns();
 		for (i = 0; i < n; i++)
-			sink = p[(size_t)i * PAGE];
+			sink = p[(size_t)i * page_size];
 		(void)sink;
 		s[3] = bench_now_ns();
-		munmap(p, (size_t)n * PAGE);
+		munmap(p, (size_t)n * page_size);
 		s[4] = bench_now_ns();
 		r = unmap_ioctl(fd, off, n);
 		if (r)
@@ -174,7 +176,7 @@ static int do_grow(int fd, unsigned int n)
 		r = map_ioctl(fd, &refs[nlive % NREFS], 1, &off);
 		if (r)
 			return -r;
-		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, off);
+		p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, off);
 		if (p == MAP_FAILED) {
 			r = errno;
 			unmap_ioctl(fd, off, 1);
@@ -212,7 +214,7 @@ static int do_probe(int fd, double out[4])
 	}
 	t[1] = bench_now_ns();
 	for (i = 0; i < mapped && !r; i++) {
-		p[i].addr = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
+		p[i].addr = mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd,
 				 p[i].off);
 		if (p[i].addr == MAP_FAILED)
 			r = errno;
@@ -221,7 +223,7 @@ static int do_probe(int fd, double out[4])
 	}
 	t[2] = bench_now_ns();
 	for (i = 0; i < mm; i++)
-		munmap(p[i].addr, PAGE);
+		munmap(p[i].addr, page_size);
 	t[3] = bench_now_ns();
 	for (i = 0; i < mapped; i++)
 		if (unmap_ioctl(fd, p[i].off, 1) && !r)
@@ -243,12 +245,12 @@ static int do_vmas(unsigned int n)
 	unsigned int i;
 	uint8_t *p;
 
-	p = mmap(NULL, (size_t)n * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+	p = mmap(NULL, (size_t)n * page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (p == MAP_FAILED)
 		return errno;
 	for (i = 0; i < n; i += 2)
-		if (mprotect(p + (size_t)i * PAGE, PAGE, PROT_READ | PROT_WRITE))
+		if (mprotect(p + (size_t)i * page_size, page_size, PROT_READ | PROT_WRITE))
 			return errno;
 	return 0;
 }
@@ -270,20 +272,20 @@ static int do_anon(unsigned int ms, double *out)
 	uint8_t *p;
 
 	if (!hole) {
-		p = mmap(NULL, 64 * PAGE, PROT_NONE, MAP_PRIVATE |
+		p = mmap(NULL, 64 * page_size, PROT_NONE, MAP_PRIVATE |
 			 MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
-		hole = p + 30 * PAGE;
+		hole = p + 30 * page_size;
 	}
 	do {
-		p = mmap(hole, 4 * PAGE, PROT_READ | PROT_WRITE,
+		p = mmap(hole, 4 * page_size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (p == MAP_FAILED)
 			return errno;
 		for (i = 0; i < 4; i++)
-			p[i * PAGE] = 1;
-		munmap(p, 4 * PAGE);
+			p[i * page_size] = 1;
+		munmap(p, 4 * page_size);
 		rounds++;
 		t = bench_now_ns();
 	} while (rounds < 16 || t - t0 < ms * 1e6);
@@ -624,23 +626,17 @@ static void clock_check(void)
 /* gntmap's own counters (docs/gntmap.md), for profiling a figure. */
 static void gntmap_counters(const char *when)
 {
-	static const char *const names[] = { "live_maps", "mapped_pages",
-		"invalidations", "map_failed", "unmap_deferred",
-		"unmap_failed", "pending_unmaps", "cached_pages" };
-	char path[160], buf[32];
+	const char *name;
 	unsigned int i;
-	FILE *f;
+	char dir[160];
+	long v;
 
+	gntmap_counters_dir(dir, sizeof(dir), "gntmap");
 	printf("# gntmap counters %s:", when);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/class/misc/xen!gntmap/counters/%s", names[i]);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f))
-			printf(" %s=%ld", names[i], strtol(buf, NULL, 10));
-		fclose(f);
+	for (i = 0; (name = gntmap_counter_name(i)); i++) {
+		v = gntmap_counter_read(dir, name);
+		if (v >= 0)
+			printf(" %s=%ld", name, v);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -700,6 +696,7 @@ int main(int argc, char **argv)
 	struct testdom *td;
 	int c, r, i;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "d:r:p:b:f:n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "itn_selftest.h"
+#include "../../vm/lib/proc_state.h"
 
 /* enum mmu_notifier_event, the same in 6.1 and 6.12. */
 enum { EV_UNMAP, EV_CLEAR, EV_PROTECTION_VMA, EV_PROTECTION_PAGE,
@@ -469,21 +470,6 @@ static void t_kill9(void)
 	CHECK(kill(child, SIGKILL) == 0);
 	CHECK(waitpid(child, &st, 0) == child && WIFSIGNALED(st));
 	expect_release("kill -9");
-}
-
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	p = p ? strrchr(buf, ')') : NULL;
-	return p && p[1] ? p[2] : 0;
 }
 
 /*
