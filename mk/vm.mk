@@ -9,7 +9,8 @@
 #   make check-vm [PLATFORM=deb13]       every suite, once per platform of
 #                                        CHECK_PLATFORMS (default: PLATFORM
 #                                        if given, else every platform),
-#                                        one boot per profile
+#                                        one boot per profile, VM_JOBS boots
+#                                        at once (default: the cores, <= 4)
 #   make vm-run SUITES="a.list b.list" [PLATFORM=deb13]   chosen suites only
 #   make vm-shell [PROFILE=dropin]       interactive dom0 shell (serial on stdio)
 #   make check-harness                   the runner's self-checks (not in check)
@@ -68,9 +69,12 @@ vm-check:
 			echo "vm-$$k-$$p" >>$(RESULTS)/expected-stages; \
 		done; \
 	done
-	@rc=0; for k in $(CHECK_PLATFORMS); do \
-		$(MAKE) --no-print-directory vm-check-platform PLATFORM=$$k || rc=1; \
-	done; exit $$rc
+	@rc=0; : >$(BUILD)/vm-plan; for k in $(CHECK_PLATFORMS); do \
+		if $(MAKE) --no-print-directory images PLATFORM=$$k; then \
+			$(HARNESS)/plan.sh $$k | sed "s/^/$$k /" >>$(BUILD)/vm-plan; \
+		else rc=1; fi; \
+	done; \
+	$(VM_ENV) $(HARNESS)/stages.sh <$(BUILD)/vm-plan || rc=1; exit $$rc
 
 vm-check-platform vm-run: images
 	@mkdir -p $(RESULTS)

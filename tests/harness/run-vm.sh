@@ -198,6 +198,10 @@ n=0 seen=0 ended=0 booted=
 # hypervisor that hangs.  Boot gets 360 s before the first step.
 margin=120
 step_what=boot step_end=$(($(date +%s) + 360)) stalled= dumped_at=
+# Each step's wall time goes to steps.txt ("SECONDS WHAT"), to the second:
+# where a stage's time goes (docs/harness.md).
+step_t0=$(date +%s)
+steps=$run/steps.txt
 # Copy the result channel as it grows, one line per result on stdout.
 pump() {
 	local total chunk line st desc
@@ -224,6 +228,8 @@ pump() {
 		"# gntmap-end") ended=1 ;;
 		"# gntmap-step "*)
 			desc=${line#"# gntmap-step "}
+			echo "$(($(date +%s) - step_t0)) $step_what" >>"$steps"
+			step_t0=$(date +%s)
 			step_what=${desc#* }
 			step_end=$(($(date +%s) + ${desc%% *} + margin))
 			;;
@@ -284,6 +290,7 @@ pump
 cleanup
 wait "$qpid" 2>/dev/null && rc=0 || rc=$?
 t1=$(date +%s)
+echo "$((t1 - step_t0)) $step_what (to power-off)" >>"$steps"
 
 result() {
 	n=$((n + 1))
