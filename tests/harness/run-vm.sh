@@ -91,8 +91,8 @@ fi
 # The whole-run limit: boot, each test's own limit, time for each test
 # domain to come up, and the log dump.
 if [ -z "$total" ]; then
-	dt=160
-	[ "$dom0" = pvh ] && dt=370	# GM_DOMAIN_TIMEOUT in dom0-init
+	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
+	[ "$dom0" = pvh ] && dt=490
 	total=$(cat "${files[@]}" /dev/null |
 		awk -v dt=$dt '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
 		END { print t + 240 }')
