@@ -294,8 +294,11 @@ static void probe_handler(int sig)
 	_exit(3);
 }
 
-/* Copy @n bytes from @src: 0, or the signal + 1000. */
-static int probe_copy(void *dst, const volatile uint8_t *src, size_t n)
+/*
+ * Copy @n bytes from @src to @dst, either of which may be a map's page:
+ * 0, or the signal + 1000.
+ */
+static int probe_copy(volatile void *dst, const volatile void *src, size_t n)
 {
 	int sig;
 	size_t i;
@@ -307,24 +310,14 @@ static int probe_copy(void *dst, const volatile uint8_t *src, size_t n)
 	}
 	probing = 1;
 	for (i = 0; i < n; i++)
-		((uint8_t *)dst)[i] = src[i];
+		((volatile uint8_t *)dst)[i] = ((const volatile uint8_t *)src)[i];
 	probing = 0;
 	return 0;
 }
 
 static int probe_write(volatile uint8_t *p, uint8_t v)
 {
-	int sig;
-
-	sig = sigsetjmp(probe_env, 1);
-	if (sig) {
-		probing = 0;
-		return 1000 + sig;
-	}
-	probing = 1;
-	*p = v;
-	probing = 0;
-	return 0;
+	return probe_copy(p, &v, 1);
 }
 
 /*
@@ -407,6 +400,28 @@ static void run_of(struct slot *sl, unsigned int p, unsigned int *lo,
 		(*lo)--;
 	while (*hi < WPG && sl->wmap[*hi] != W_NONE)
 		(*hi)++;
+}
+
+/*
+ * Write-lock slot @s and pick a mapped page and its run for an operation
+ * that changes the address space; with nothing mapped, unlock and record
+ * -ENODATA.  Returns the page, or -1.
+ */
+static int lock_mapped_run(struct ctx *c, unsigned int s, struct rng *r,
+			   struct res *o, unsigned int *lo, unsigned int *hi)
+{
+	struct slot *sl = &c->slots[s];
+	int p;
+
+	lock_wr(&sl->lock);
+	p = mapped_page(c, s, r);
+	if (p < 0) {
+		unlock_wr(&sl->lock);
+		o->r = -ENODATA;
+		return -1;
+	}
+	run_of(sl, p, lo, hi);
+	return p;
 }
 
 static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
@@ -654,14 +669,9 @@ static void op_mremap(struct ctx *c, unsigned int s, struct rng *r,
 	void *q;
 	int p;
 
-	lock_wr(&sl->lock);
-	p = mapped_page(c, s, r);
-	if (p < 0) {
-		unlock_wr(&sl->lock);
-		o->r = -ENODATA;
+	p = lock_mapped_run(c, s, r, o, &lo, &hi);
+	if (p < 0)
 		return;
-	}
-	run_of(sl, p, &lo, &hi);
 	n = hi - lo;
 	o->var = below(r, 4);
 	o->a = lo;
@@ -739,14 +749,9 @@ static void op_mprotect(struct ctx *c, unsigned int s, struct rng *r,
 		o->r = PENDING;
 		return;
 	}
-	lock_wr(&sl->lock);
-	p = mapped_page(c, s, r);
-	if (p < 0) {
-		unlock_wr(&sl->lock);
-		o->r = -ENODATA;
+	p = lock_mapped_run(c, s, r, o, &lo, &hi);
+	if (p < 0)
 		return;
-	}
-	run_of(sl, p, &lo, &hi);
 	if (chance(r, 500)) {
 		lo = p;
 		hi = p + 1;
@@ -778,14 +783,9 @@ static void op_madvise(struct ctx *c, unsigned int s, struct rng *r,
 	unsigned int lo, hi;
 	int p;
 
-	lock_wr(&sl->lock);
-	p = mapped_page(c, s, r);
-	if (p < 0) {
-		unlock_wr(&sl->lock);
-		o->r = -ENODATA;
+	p = lock_mapped_run(c, s, r, o, &lo, &hi);
+	if (p < 0)
 		return;
-	}
-	run_of(sl, p, &lo, &hi);
 	if (chance(r, 500))
 		lo = p, hi = p + 1;
 	o->var = below(r, avoid_dofork ? 2 : 3);
