@@ -43,7 +43,7 @@ BENCH_BIN = $(BENCH_DOM0)/opt/gntmap/bin
 BENCH_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/tools/bench -I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock \
 	-I$(TOP)/drivers/dmirror
-BENCH_COMMON := $(BENCH_OBJ)/benchout.o
+BENCH_COMMON := $(BENCH_OBJ)/benchlib.o
 
 BENCH_PROGS := gntbench dmbench vchanbench
 BENCH_LIBS_gntbench := $(BENCH_OBJ)/testdom.o -lxenstore
@@ -62,8 +62,8 @@ VM_DOM0_DEPS += $(BENCH_INSTALLED)
 
 bench-progs: $(BENCH_INSTALLED)
 
-$(BENCH_OBJ)/benchout.o: $(TOP)/tools/bench/benchout.c \
-		$(TOP)/tools/bench/benchout.h $(TOP)/tests/vm/lib/cli.h
+$(BENCH_OBJ)/benchlib.o: $(TOP)/tools/bench/benchlib.c \
+		$(TOP)/tools/bench/benchlib.h $(TOP)/tests/vm/lib/cli.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
 
@@ -79,7 +79,7 @@ $(BENCH_OBJ)/vchanbench: $(BENCH_OBJ)/testdom.o \
 	$(TOP)/tests/vm/stock/vchan-proto.h
 $(BENCH_OBJ)/dmbench: $(TOP)/drivers/dmirror/dmirror_uapi.h
 $(addprefix $(BENCH_OBJ)/,$(BENCH_PROGS)): $(BENCH_OBJ)/%: \
-		$(TOP)/tools/bench/%.c $(BENCH_COMMON) $(TOP)/tools/bench/benchout.h
+		$(TOP)/tools/bench/%.c $(BENCH_COMMON) $(TOP)/tools/bench/benchlib.h
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_COMMON) $(BENCH_LIBS_$*)
 
 $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)): $(BENCH_BIN)/%: $(BENCH_OBJ)/%
