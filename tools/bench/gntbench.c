@@ -76,12 +76,14 @@ static int unmap_ioctl(int fd, uint64_t off, unsigned int n)
 /* mmap of the map at @off; 0, or an errno with the map unmapped. */
 static int map_mmap(int fd, uint64_t off, unsigned int n, int prot, void **p)
 {
+	int err;
+
 	*p = mmap(NULL, (size_t)n * page_size, prot, MAP_SHARED, fd, off);
 	if (*p != MAP_FAILED)
 		return 0;
-	prot = errno;
+	err = errno;
 	unmap_ioctl(fd, off, n);
-	return prot;
+	return err;
 }
 
 /* ---- worker side ---- */
@@ -501,7 +503,7 @@ static void gntmap_counters(const char *when)
 
 int main(int argc, char **argv)
 {
-	unsigned int ns[8] = { 1, 64, 1024, 8192 }, nn = 4, figs[3], nf = 0;
+	unsigned int ns[8] = { 1, 64, 1024, 8192 }, nn = 4, figs[8], nf = 0;
 	const char *domain = "sharer", *tag = NULL;
 	const struct bench_opt opts[] = {
 		BENCH_STR("domain", 'd', "NAME", "sharer domain", &domain),
@@ -513,7 +515,7 @@ int main(int argc, char **argv)
 		BENCH_NUM("budget-ms", 'b', "MS", "3 x the time of a sample",
 			  &budget_ms, 1, 60000),
 		BENCH_LIST("figures", 'f', "LIST", "figures to run (1,2,3)",
-			   figs, &nf, 3, 1, 3),
+			   figs, &nf, 8, 1, 3),
 		BENCH_LIST("scale", 'n', "LIST",
 			   "N values of figure 2 (1,64,1024,8192)", ns, &nn, 8,
 			   1, MAX_LIVE),
