@@ -142,11 +142,11 @@ bench-host: $(BUILD)/core/core-bench
 	done
 
 # The report keeps what this run did not measure from the last one
-# (collect.sh --merge: e.g. figures 2-6 when only figure 1 ran), each such
+# (report.py --merge: e.g. figures 2-6 when only figure 1 ran), each such
 # entry marked "earlier_run"; BENCH_FRESH=1 writes this run's alone.
 bench-report:
 	@mkdir -p $(BENCH_OUT)
-	@tools/bench/collect.sh $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
+	@tools/bench/report.py $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
 		$(BENCH_RESULTS) $(BENCH_OUT)
 
 # The VM part may fail (a figure's driver missing, a crash); the report
