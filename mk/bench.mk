@@ -1,24 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench (docs/performance.md): gntmap against stock xen-gntdev and our
-# core against the kernel's mmu_interval_notifier, side by side.
-#
-#   make bench                     every figure: three boots + the host core
-#   make bench-vm                  the boots only (figures 1-5, 1 on PVH)
-#   make bench-stage BENCH_STAGE=pvh   one boot, kept next to earlier ones
-#   make bench-host                figure 6 only (userspace core, natively)
-#   make bench-report              table, bench/results.json, PNGs again
-#
-# Knobs: BENCH_REPEATS (5; keep it small while developing), BENCH_SCALE
-# (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
-# BENCH_DM_MB, BENCH_FIGS (the figures to run, default 1,2,3,4,5,6: a
-# boot or the host part that serves none of them is left out), KERNEL,
-# BENCH_FRESH (bench-report without the last report's other entries).
-# Results of the VM runs go to $(BENCH_RESULTS), the report to bench/.
-#
-# The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
-# `make check` never runs them.  run-vm.sh takes them as bench/NAME.list;
-# in dom0 the rules below install them in /opt/gntmap/suites/bench/.
+# make bench: gntmap against stock xen-gntdev and our core against the
+# kernel's mmu_interval_notifier.  Targets and BENCH_* knobs: see
+# docs/performance.md.  The bench suites live in tests/vm/bench/, outside
+# tests/vm/suites/, so `make check` never runs them; run-vm.sh takes them
+# as bench/NAME.list, and dom0 gets them in /opt/gntmap/suites/bench/.
 
 BENCH_REPEATS ?= 5
 BENCH_SCALE ?= 1,64,1024,8192
@@ -47,7 +33,6 @@ BENCH_COMMON := $(BENCH_OBJ)/benchlib.o
 
 BENCH_PROGS := gntbench dmbench vchanbench
 BENCH_LIBS_gntbench := $(BENCH_OBJ)/testdom.o -lxenstore
-BENCH_LIBS_dmbench :=
 BENCH_LIBS_vchanbench := $(BENCH_OBJ)/testdom.o -lxenvchan -lxenstore
 BENCH_LISTS := $(notdir $(wildcard $(TOP)/tests/vm/bench/*.list))
 BENCH_SUITE_DIR := bench
@@ -62,15 +47,13 @@ VM_DOM0_DEPS += $(BENCH_INSTALLED)
 
 bench-progs: $(BENCH_INSTALLED)
 
+# The testdom library is compiled here too: mk/vmtests.mk, which names
+# it, is read after this file.
 $(BENCH_OBJ)/benchlib.o: $(TOP)/tools/bench/benchlib.c \
 		$(TOP)/tools/bench/benchlib.h $(TOP)/tests/vm/lib/cli.h
-	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
-
-# The testdom library, compiled here: mk/vmtests.mk, which names it, is
-# read after this file.
 $(BENCH_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c \
 		$(TOP)/tests/vm/lib/testdom.h $(TOP)/tests/vm/lib/testdom_pattern.h
+$(BENCH_OBJ)/benchlib.o $(BENCH_OBJ)/testdom.o:
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
 
