@@ -17,27 +17,23 @@
 
 /* ---- options ---- */
 
-static void usage(FILE *f, const struct bench_opt *o, const char *operands,
+static void usage(const struct bench_opt *o, const char *operands,
 		  const char *about)
 {
-	const struct bench_opt help = BENCH_FLAG("help", 'h', "this text", NULL);
-	char left[40];
+	char sh[8], left[40];
 
-	fprintf(f, "usage: %s [options]%s%s\n%s", program_invocation_short_name,
-		*operands ? " " : "", operands, about);
-	for (; o; o = o->name ? o + 1 : NULL) {
-		if (!o->name)
-			o = &help;
-		snprintf(left, sizeof(left), "%c%c%c --%s %s",
-			 o->key < 256 ? '-' : ' ', o->key < 256 ? o->key : ' ',
-			 o->key < 256 ? ',' : ' ', o->name, o->arg ? o->arg : "");
-		fprintf(f, "  %-24s %s", left, o->help);
+	printf("usage: %s [options]%s%s\n%s", program_invocation_short_name,
+	       *operands ? " " : "", operands, about);
+	for (; o->name; o++) {
+		snprintf(sh, sizeof(sh), o->key < 256 ? "-%c, " : "    ", o->key);
+		snprintf(left, sizeof(left), "%s--%s %s", sh, o->name,
+			 o->arg ? o->arg : "");
+		printf("  %-24s %s", left, o->help);
 		if (o->num && !o->list)
-			fprintf(f, " (%u)", *o->num);
-		fputc('\n', f);
-		if (o == &help)
-			break;
+			printf(" (%u)", *o->num);
+		printf("\n");
 	}
+	printf("  %-24s %s\n", "-h, --help", "this text");
 }
 
 /* A comma list of numbers in [@o->lo, @o->hi], at most @o->max of them. */
@@ -92,7 +88,7 @@ int bench_options(int argc, char **argv, const struct bench_opt *opts,
 	}
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == 'h') {
-			usage(stdout, opts, operands, about);
+			usage(opts, operands, about);
 			exit(0);
 		}
 		for (i = 0; opts[i].name && opts[i].key != c; i++)

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every benchmark of `make bench` shares (docs/performance.md): the
- * options, the A/B rounds, the medians, and the output: TAP results, each
- * preceded by its figure as one JSON line behind "# BENCH ", which the
- * harness keeps in the stage's TAP file for tools/bench/report.py.  A
- * figure that cannot be measured is reported as missing, with its reason,
- * never as a number.
+ * options, the A/B rounds, the medians, and the output: TAP, each result
+ * preceded by its entry as one JSON line behind "# BENCH " for
+ * tools/bench/report.py.  A figure that cannot be measured is missing,
+ * with its reason, never a number.
  */
 #ifndef BENCHLIB_H
 #define BENCHLIB_H
@@ -43,20 +42,15 @@ struct bench_opt {
 #define BENCH_FLAG(nm, k, h, p) { .name = nm, .key = k, .help = h, .flag = p }
 
 /*
- * getopt_long over @opts (ended by a zeroed entry) and -h/--help, which
- * prints "usage: PROG [options] @operands", @about and the options.  A bad
- * value, an unknown option or other than @nops operands: one line on
- * stderr, exit 2.  Returns optind.
+ * getopt_long over @opts (ended by { NULL }) and -h/--help (usage, @about
+ * and the options).  A bad value or option, or other than @nops operands:
+ * one line on stderr, exit 2.  Returns optind.
  */
 int bench_options(int argc, char **argv, const struct bench_opt *opts,
 		  const char *operands, int nops, const char *about);
 
-/* ---- clock and statistics ---- */
-
-/* CLOCK_MONOTONIC, in nanoseconds. */
+/* CLOCK_MONOTONIC in ns; the median of @n (at most 64) values. */
 double bench_now_ns(void);
-
-/* Median of @n values (at most BENCH_MAX_ROUNDS), @v left as it was. */
 double bench_median(const double *v, unsigned int n);
 
 /* ---- A/B rounds ---- */
@@ -73,20 +67,18 @@ struct bench_samples {
 typedef int (*bench_sample_fn)(void *ctx, unsigned int side, double *v);
 
 /*
- * @rounds rounds, each one sample of every one of @nsides sides, the
+ * @rounds rounds of one sample of each of @nsides sides into @s[side], the
  * first of round r being side r % @nsides (A B, B A, ...), so that a swing
- * of the host's load hits every side alike.  Samples go to @s[side].
- * 0, or the first errno, with the side that failed in @failed (may be
- * NULL).
+ * of the host's load hits every side alike.  0, or the first errno with
+ * its side in @failed (may be NULL).
  */
 int bench_rounds(unsigned int nsides, unsigned int rounds, bench_sample_fn fn,
 		 void *ctx, struct bench_samples *s, unsigned int *failed);
 
 /*
- * A worker process, for sides that must not share an mm (one driver's
- * notifier never sits in the mm the other is timed in).  It serves
- * commands with @fn(@ctx, op, arg, v) until it is stopped, then exits
- * (exit releases whatever it holds, untimed).
+ * A worker process, for sides that must not share an mm: it serves
+ * commands (op > 0) with @fn(@ctx, op, arg, v) until stopped, then exits,
+ * which releases what it holds, untimed.
  */
 typedef int (*bench_serve_fn)(void *ctx, int op, unsigned int arg, double *v);
 
@@ -96,7 +88,7 @@ struct bench_worker {
 };
 
 int bench_worker_start(struct bench_worker *w, bench_serve_fn fn, void *ctx);
-/* One command: 0 with @v, or an errno (EPIPE if the worker is gone). */
+/* One command: 0 with @v, or an errno (EPIPE: the worker is gone). */
 int bench_worker_do(struct bench_worker *w, int op, unsigned int arg,
 		    double *v);
 void bench_worker_stop(struct bench_worker *w);
@@ -107,21 +99,16 @@ int bench_worker_rounds(struct bench_worker *w, unsigned int n,
 
 /* ---- output ---- */
 
-/*
- * Every name printed from now on carries @tag after its "figN" word
- * (e.g. "pvh": "fig1-pvh-map-cycle-1p"); NULL or "" for none.
- */
+/* Names from now on carry @tag after "figN" ("fig1-pvh-..."); NULL: none. */
 void bench_set_tag(const char *tag);
-
 /* "# BENCH-ENV {kernel, xen}" of this dom0. */
 void bench_env(void);
 
 /*
- * One figure from @rounds samples of each side taken in pairs (ours[i]
- * next to baseline[i]): the values are the medians, the ratio the median
- * of the per-pair ratios, which cancels a load swing that both samples of
- * a pair saw, and "spread" the middle half of those ratios.
- * @higher_better orients the ratio so that > 1 always means ours is
+ * One entry from @rounds pairs of samples (ours[i] next to baseline[i]):
+ * the values are the medians, the ratio the median of the per-pair ratios
+ * (a load swing both samples of a pair saw cancels), "spread" their middle
+ * half.  @higher_better orients the ratio so that > 1 means ours is
  * better.  @n >= 0 and @op (may be NULL) tag a point of a series.
  */
 void bench_emit_paired(const char *name, const char *unit,
@@ -129,14 +116,11 @@ void bench_emit_paired(const char *name, const char *unit,
 		       unsigned int rounds, bool higher_better, long n,
 		       const char *op);
 
-/*
- * One side of a figure measured in a boot of its own (figure 5): @side is
- * "ours" or "baseline"; the report pairs the two boots.
- */
+/* One side ("ours", "baseline") of a figure whose sides need two boots. */
 void bench_part(const char *name, const char *unit, const char *side,
 		double value, bool higher_better, unsigned int repeats);
 
-/* A figure that could not be measured: SKIP with the reason. */
+/* An entry that could not be measured: SKIP with the reason. */
 void bench_missing(const char *name, const char *unit, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dmirror_uapi.h"
@@ -35,67 +35,43 @@ static const char *const cores[2] = { "itn_core", "itn_core_kern" };
 static const char *moddir = "/lib/modules/gntmap";
 static size_t page_size;
 
-static int run(const char *prog, const char *arg)
+/* A shell command, its output kept out of the TAP stream: 0 if it worked. */
+static __attribute__((format(printf, 1, 2))) int sh(const char *fmt, ...)
 {
-	pid_t pid = fork();
-	int st;
+	char cmd[512];
+	va_list ap;
 
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		/* insmod's complaints would break the TAP stream. */
-		if (null >= 0)
-			dup2(null, 1);
-		execlp(prog, prog, arg, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 12, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " >/dev/null");
+	return system(cmd);
 }
 
-static int loaded(const char *mod)
-{
-	char p[128];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "/sys/module/%s", mod);
-	return !stat(p, &st);
-}
-
-/* Load dmirror build @mod over its core; NULL or why not. */
-static const char *load(const char *mod, const char *core)
+/* Load the dmirror build of @side over its core; NULL or why not. */
+static const char *load(unsigned int side)
 {
 	static char why[320];
-	char ko[256];
 	struct stat st;
 	int i;
 
-	if (!loaded(core)) {
-		snprintf(ko, sizeof(ko), "%s/core/%s.ko", moddir, core);
-		if (run("insmod", ko)) {
-			snprintf(why, sizeof(why), "insmod %s failed", ko);
-			return why;
-		}
-	}
-	if (loaded("dmirror") && run("rmmod", "dmirror"))
-		return "rmmod dmirror failed";
-	if (loaded("dmirror_kern") && run("rmmod", "dmirror_kern"))
-		return "rmmod dmirror_kern failed";
-	snprintf(ko, sizeof(ko), "%s/dmirror/%s.ko", moddir, mod);
-	if (run("insmod", ko)) {
-		snprintf(why, sizeof(why), "insmod %s failed", ko);
-		return why;
-	}
-	for (i = 0; i < 100 && stat(DEV, &st); i++)
-		usleep(20000);
-	if (stat(DEV, &st)) {
-		snprintf(why, sizeof(why), "no %s after insmod %s", DEV, mod);
-		return why;
-	}
-	return NULL;
+	why[0] = 0;
+	if (sh("[ -d /sys/module/%s ] || insmod %s/core/%s.ko", cores[side],
+	       moddir, cores[side]))
+		snprintf(why, sizeof(why), "insmod %s failed", cores[side]);
+	else if (sh("for m in %s %s; do [ ! -d /sys/module/$m ] || rmmod $m || exit 1; done",
+		    mods[0], mods[1]))
+		snprintf(why, sizeof(why), "rmmod of a dmirror build failed");
+	else if (sh("insmod %s/dmirror/%s.ko", moddir, mods[side]))
+		snprintf(why, sizeof(why), "insmod %s failed", mods[side]);
+	else
+		for (i = 0; i < 100; i++, usleep(20000))
+			if (!stat(DEV, &st))
+				return NULL;
+	if (!why[0])
+		snprintf(why, sizeof(why), "no %s after insmod %s", DEV,
+			 mods[side]);
+	return why;
 }
 
 /* MiB/s of one READ of a cold mirror over @src. */
@@ -181,14 +157,14 @@ static int sample(void *ctx, unsigned int side, double *v)
 	struct dm *d = ctx;
 	int err;
 
-	d->why = load(mods[side], cores[side]);
+	d->why = load(side);
 	if (d->why)
 		return ENODEV;
 	err = read_once(d->src, d->dst, d->bytes, &v[0]);
 	memset(d->dst, 0, d->bytes);
 	if (!err && d->subs)
 		err = inval_once(d->subs, &v[1]);
-	run("rmmod", mods[side]);
+	sh("rmmod %s", mods[side]);
 	return err;
 }
 

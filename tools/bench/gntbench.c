@@ -416,6 +416,11 @@ static void figure3(void)
 		{ "fig3-lookup-tax", OURS, VMAS1 },
 		{ "fig3-notifier-tax", VMAS1, VMAS },
 	};
+	static const struct { int w, op; unsigned int arg; } setup[] = {
+		{ OURS, W_GROW, 1024 }, { BASE, W_GROW, 1024 },
+		{ VMAS, W_VMAS, 1024 }, { VMAS1, W_VMAS, 1023 },
+		{ VMAS1, W_GROW, 1 },
+	};
 	const char *paths[5] = { ours_path, base_path, NULL, NULL, ours_path };
 	unsigned int n3 = short_rounds(), i;
 	struct bench_samples s[5];
@@ -425,15 +430,9 @@ static void figure3(void)
 
 	if (start(w, paths, 5, "fig3"))
 		return;
-	err = bench_worker_do(&w[OURS], W_GROW, 1024, v);
-	if (!err)
-		err = bench_worker_do(&w[BASE], W_GROW, 1024, v);
-	if (!err)
-		err = bench_worker_do(&w[VMAS], W_VMAS, 1024, v);
-	if (!err)
-		err = bench_worker_do(&w[VMAS1], W_VMAS, 1023, v);
-	if (!err)
-		err = bench_worker_do(&w[VMAS1], W_GROW, 1, v);
+	for (i = 0, err = 0; i < 5 && !err; i++)
+		err = bench_worker_do(&w[setup[i].w], setup[i].op, setup[i].arg,
+				      v);
 	if (!err)
 		err = bench_worker_rounds(w, 5, n3, W_ANON, 0, s, NULL);
 	if (err)
