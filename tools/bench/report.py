@@ -11,6 +11,7 @@ was not measured stays in the report as missing, with its reason.
 --merge OLD.json keeps every entry of an earlier report whose name this run
 did not produce, marked "earlier_run": true, with its own versions.
 """
+import argparse
 import glob
 import json
 import os
@@ -199,16 +200,15 @@ def plot(rows, png, title, ylabel, xlabel, ours, base, ops, tmp):
 
 
 def main(argv):
-    merge = None
-    if argv[:1] in (['-h'], ['--help']):
-        print(__doc__.strip())
-        return 0
-    if argv[:1] == ['--merge'] and len(argv) > 1:
-        merge, argv = argv[1], argv[2:]
-    if len(argv) != 2:
-        sys.stderr.write(__doc__.split('\n')[0] + '\n')
-        return 2
-    res, out = argv
+    ap = argparse.ArgumentParser(
+        prog='report.py', description=__doc__.split('\n', 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--merge', metavar='OLD.json',
+                    help='keep what this run did not measure from OLD.json')
+    ap.add_argument('res', metavar='RESULTS_DIR')
+    ap.add_argument('out', metavar='OUT_DIR')
+    args = ap.parse_args(argv)
+    res, out, merge = args.res, args.out, args.merge
     if not os.path.isdir(res):
         sys.stderr.write('report: no results directory %s (run make bench)\n'
                          % res)
