@@ -20,7 +20,7 @@ die() { echo "deps: $*" >&2; exit 1; }
 
 # Build and host-test tools.  The kernel headers come from the meta
 # packages so that security updates are followed.
-HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox
+HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox python3
 	qemu-system-x86 busybox-static cpio libxen-dev xenstore-utils kmod
 	xz-utils zstd gzip binutils perl linux-source-6.1
 	linux-headers-amd64 linux-headers-6.12-amd64"

@@ -17,16 +17,14 @@ mkdir -p "$RESULTS"
 "$here/../run-vm.sh" -k "$kernel" -p stock --stage "$stage" \
 	selftest/selftest.list >/dev/null
 tap=$RESULTS/$stage.tap
-pass=0 fail=0
+. "$here/../../tap.sh"
 report() {	# what it proves, then the command that proves it
 	local what=$1
 	shift
 	if "$@"; then
-		echo "ok $((pass + fail + 1)) - $what"
-		pass=$((pass + 1))
+		tap ok "$what"
 	else
-		echo "not ok $((pass + fail + 1)) - $what"
-		fail=$((fail + 1))
+		tap "not ok" "$what"
 	fi
 }
 expect() {	# ok|not ok, description regex, what it proves
@@ -67,6 +65,6 @@ tap=$RESULTS/$stage.tap
 expect "not ok" "vm: run completed \\(no progress in 'stall' past its limit" \
 	"a step that cannot be killed stops a PVH dom0's boot"
 dump_has "$stage" "a PVH dom0's state dump"
-echo "1..$((pass + fail))"
-echo "check-harness: $pass passed, $fail failed (TAP of the runs: $RESULTS)"
-[ $fail -eq 0 ]
+tap_plan
+echo "check-harness: $((tap_n - tap_failed)) passed, $tap_failed failed (TAP of the runs: $RESULTS)"
+[ "$tap_failed" -eq 0 ]
