@@ -18,7 +18,7 @@ GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
-	gntmap-teardown
+	gntmap-teardown gntmap-refault
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
@@ -60,6 +60,10 @@ $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM) $(GM_CLI)
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
+
+$(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(GM_CLI)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 

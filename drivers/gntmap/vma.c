@@ -33,12 +33,29 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * A copy of our VMA in another mm: fork after madvise(MADV_DOFORK) cleared
+ * VM_DONTCOPY.  Our subscription does not cover that mm, so the copy must
+ * never hold a grant: it gets no PTEs (VM_WIPEONFORK, set here because
+ * 6.1 and 6.12 call ->open on the child's VMA before the VM_WIPEONFORK
+ * test in front of copy_page_range()), a fault in it is SIGBUS, and it
+ * does not count among the map's VMAs.
+ */
+static bool gntmap_vma_foreign(struct gntmap_map *map,
+			       struct vm_area_struct *vma)
+{
+	return vma->vm_mm != itn_sub_mm(&map->sub);
+}
+
 static void gntmap_vma_open(struct vm_area_struct *vma)
 {
 	struct gntmap_map *map = vma->vm_private_data;
 
 	mutex_lock(&map->lock);
-	map->vmas++;
+	if (gntmap_vma_foreign(map, vma))
+		vm_flags_set(vma, VM_WIPEONFORK | VM_DONTCOPY);
+	else
+		map->vmas++;
 	mutex_unlock(&map->lock);
 	gntmap_map_get(map);
 }
@@ -56,6 +73,11 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 	bool last;
 
 	mutex_lock(&map->lock);
+	if (gntmap_vma_foreign(map, vma)) {
+		mutex_unlock(&map->lock);
+		gntmap_map_put(map);
+		return;
+	}
 	last = !--map->vmas;
 	if (last)
 		gntmap_unmap_range(map, 0, map->count);
@@ -160,7 +182,7 @@ static vm_fault_t gntmap_vma_fault(struct vm_fault *vmf)
 	int err;
 
 	/* A VMA of another mm (a fork) is not covered by our subscription. */
-	if (vma->vm_mm != itn_sub_mm(&map->sub) || addr < map->base ||
+	if (gntmap_vma_foreign(map, vma) || addr < map->base ||
 	    f.i >= map->count)
 		return VM_FAULT_SIGBUS;
 
