@@ -37,9 +37,11 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
  * A copy of our VMA in another mm: fork after madvise(MADV_DOFORK) cleared
  * VM_DONTCOPY.  Our subscription does not cover that mm, so the copy must
  * never hold a grant: it gets no PTEs (VM_WIPEONFORK, set here because
- * 6.1 and 6.12 call ->open on the child's VMA before the VM_WIPEONFORK
- * test in front of copy_page_range()), a fault in it is SIGBUS, and it
- * does not count among the map's VMAs.
+ * dup_mmap() calls ->open on the child's VMA before its VM_WIPEONFORK
+ * test in front of copy_page_range(): so since 6.10's "fork: defer
+ * linking file vma until vma is fully initialized", which Debian's 6.1
+ * has too), a fault in it is SIGBUS, and it does not count among the
+ * map's VMAs.
  */
 static bool gntmap_vma_foreign(struct gntmap_map *map,
 			       struct vm_area_struct *vma)
