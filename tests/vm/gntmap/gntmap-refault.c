@@ -154,12 +154,23 @@ static void unmap_all(int fd, const char *what, uint8_t *m, unsigned int n,
 	  "%s: domU ends foreign access on every page", what);
 }
 
+/* MADV_DONTNEED over the whole map; holes in it only add ENOMEM. */
+static bool dontneed_all(uint8_t *m, unsigned int n)
+{
+	return !madvise(m, (size_t)n * P, MADV_DONTNEED) || errno == ENOMEM;
+}
+
+/*
+ * The steps run in this order so that stock, which loses pages at each of
+ * them, reports each one: every check after a stock SIGBUS is a SKIP.
+ */
 static void t_split(int fd, unsigned int n)
 {
-	uint32_t seed = 0x700 + n, seed2 = seed ^ 0x3c3c, seed3 = seed ^ 0x5aa5;
+	uint32_t seed = 0x700 + n, seed2 = seed ^ 0x3c3c;
 	uint32_t *refs = calloc(n, sizeof(*refs));
 	bool *live = calloc(n, sizeof(*live));
-	unsigned int i, k, cut, nlive, fixed;
+	unsigned int i, k, cut = 37, nlive, fixed;
+	bool ok = true;
 	uint8_t *m;
 	uint64_t off;
 	char what[32];
@@ -179,38 +190,14 @@ static void t_split(int fd, unsigned int n)
 	}
 	for (i = 0; i < n; i++)
 		live[i] = true;
-	if (!check_live(what, "mapped", m, live, n, seed))
-		goto teardown;
-
-	i = n / 3 + 5;
-	T(madvise(m + (size_t)i * P, P, MADV_DONTNEED) == 0,
-	  "%s: MADV_DONTNEED of page %u", what, i);
-	if (!check_live(what, "after MADV_DONTNEED of one page", m, live, n,
-			seed))
-		goto teardown;
-	T(madvise(m, (size_t)n * P, MADV_DONTNEED) == 0,
-	  "%s: MADV_DONTNEED of the whole map", what);
-	if (!check_live(what, "after MADV_DONTNEED of the whole map", m, live,
-			n, seed))
-		goto teardown;
-
-	/* Writes after the refault reach the domU. */
-	for (i = 0; i < n; i++)
-		probe_fill(m + (size_t)i * P, seed2, i);
-	r = testdom_verify(td, seed2);
-	T(r == 0, "%s: domU reads dom0's writes (%d bad pages)", what, r);
-	madvise(m, (size_t)n * P, MADV_DONTNEED);
-	check_live(what, "written pages after MADV_DONTNEED", m, live, n,
-		   seed2);
+	ok &= check_live(what, "mapped", m, live, n, seed);
 
 	/* mremap shrink by a piece that is not 2 MiB aligned. */
-	cut = 37;
 	T(mremap(m, (size_t)n * P, (size_t)(n - cut) * P, 0) == m,
 	  "%s: mremap shrink by %u pages", what, cut);
 	for (i = n - cut; i < n; i++)
 		live[i] = false;
-	if (!check_live(what, "after mremap shrink", m, live, n, seed2))
-		goto teardown;
+	ok &= check_live(what, "after mremap shrink", m, live, n, seed);
 
 	/* Random sub-ranges, at random (not aligned) places. */
 	srandom(n);
@@ -224,8 +211,7 @@ static void t_split(int fd, unsigned int n)
 		for (i = a; i < a + len; i++)
 			live[i] = false;
 	}
-	if (!check_live(what, "after random munmaps", m, live, n, seed2))
-		goto teardown;
+	ok &= check_live(what, "after random munmaps", m, live, n, seed);
 
 	for (fixed = rnd(n - cut); !live[fixed]; fixed = (fixed + 1) % n)
 		;
@@ -235,21 +221,39 @@ static void t_split(int fd, unsigned int n)
 	  fixed);
 	live[fixed] = false;
 	T(m[(size_t)fixed * P] == 0, "%s: the new page reads zero", what);
-	if (!check_live(what, "after MAP_FIXED over one page", m, live, n,
-			seed2))
-		goto teardown;
+	ok &= check_live(what, "after MAP_FIXED over one page", m, live, n,
+			 seed);
 
-	/* Writes to what is left reach the domU; the rest still holds seed2. */
+	for (i = n / 3 + 5; !live[i]; i = (i + 1) % n)
+		;
+	T(madvise(m + (size_t)i * P, P, MADV_DONTNEED) == 0,
+	  "%s: MADV_DONTNEED of page %u", what, i);
+	ok &= check_live(what, "after MADV_DONTNEED of one page", m, live, n,
+			 seed);
+	T(dontneed_all(m, n), "%s: MADV_DONTNEED of the whole map", what);
+	ok &= check_live(what, "after MADV_DONTNEED of the whole map", m,
+			 live, n, seed);
+
+	/* Writes to the pages faulted back reach the domU, and stay. */
+	if (!ok) {
+		tap_skip("stock lost pages above (SIGBUS)",
+			 "%s: %s: writes reach the domU", dev->name, what);
+		goto teardown;
+	}
 	for (i = 0, nlive = 0; i < n; i++) {
 		if (live[i]) {
-			probe_fill(m + (size_t)i * P, seed3, i);
+			probe_fill(m + (size_t)i * P, seed2, i);
 			nlive++;
 		}
 	}
-	r = testdom_verify(td, seed3);
+	r = testdom_verify(td, seed2);
 	T(r == (int)(n - nlive),
 	  "%s: domU reads dom0's writes on the %u pages still mapped (%d of %u pages differ, want %u)",
 	  what, nlive, r, n, n - nlive);
+	T(dontneed_all(m, n), "%s: MADV_DONTNEED of the whole map again",
+	  what);
+	check_live(what, "written pages after MADV_DONTNEED", m, live, n,
+		   seed2);
 
 teardown:
 	unmap_all(fd, what, m, n, off);
