@@ -4,7 +4,9 @@
 #   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
 #   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
 #     gntmap), gntmap-stress (concurrency), gntmap-teardown (pinned
-#     pages, OOM reaper, dead domain), gntmap-load;
+#     pages, OOM reaper, dead domain), gntmap-refault (no SIGBUS after
+#     the kernel's own invalidations; unload refused while pinned),
+#     gntmap-load;
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
 
