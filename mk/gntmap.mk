@@ -4,7 +4,9 @@
 #   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
 #   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
 #     gntmap), gntmap-stress (concurrency), gntmap-teardown (pinned
-#     pages, OOM reaper, dead domain), gntmap-load;
+#     pages, OOM reaper, dead domain), gntmap-refault (no SIGBUS after
+#     the kernel's own invalidations; unload refused while pinned),
+#     gntmap-load;
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
 
@@ -18,7 +20,7 @@ GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
-	gntmap-teardown
+	gntmap-teardown gntmap-refault
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
@@ -60,6 +62,10 @@ $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM) $(GM_CLI)
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
+
+$(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(GM_CLI)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 

@@ -158,7 +158,50 @@ static inline unsigned long itn_sub_last(const struct itn_sub *sub)
 }
 
 /*
- * The HMM driver recipe, run by itn_range_fault():
+ * The collision-retry loop itself, for a client whose "fault" step is not
+ * hmm_range_fault() (gntmap's page fault handler maps a grant):
+ *
+ *	again:
+ *		seq = itn_read_begin(sub)
+ *		prepare(r)                  no client lock; -EBUSY -> again
+ *		lock(driver_lock)
+ *		itn_read_retry(sub, seq)    true -> unlock, undo(r), again
+ *		commit(r)                   make the work visible
+ *		unlock(driver_lock)
+ *
+ * @prepare builds what can be built without the client lock and must leave
+ * nothing behind when it fails; @undo (optional, called without any lock)
+ * takes back what @prepare built when the sequence moved.  After
+ * @max_retries retries it gives up with -EBUSY; a pending fatal signal
+ * ends it with -EINTR.  The caller must not hold driver_lock; it may hold
+ * the mmap lock for read (a page fault handler) as long as @prepare does
+ * not take it again.
+ */
+struct itn_retry {
+	struct itn_sub *sub;
+	struct mutex *driver_lock;
+	unsigned int max_retries;
+	/* No client lock.  0, -EBUSY (collided, try again) or an error. */
+	int (*prepare)(struct itn_retry *r);
+	/* Under driver_lock, the work since read_begin still valid. */
+	int (*commit)(struct itn_retry *r);
+	/* Optional, no lock: undo @prepare after a collision. */
+	void (*undo)(struct itn_retry *r);
+	void *private;
+	/* For prepare: what itn_read_begin() returned this round. */
+	unsigned long seq;
+	/* Out: how many times the loop started over. */
+	unsigned int retries;
+};
+
+/*
+ * Returns the commit's result, -EBUSY after too many retries, -EINTR on a
+ * fatal signal, or the error of @prepare.  May sleep.
+ */
+int itn_retry_run(struct itn_retry *r);
+
+/*
+ * The HMM driver recipe, run by itn_range_fault() on itn_retry_run():
  *
  *	again:
  *		seq = itn_read_begin(sub)

@@ -16,6 +16,7 @@
 #define itn_read_begin		itn_kern_read_begin
 #define itn_synchronize		itn_kern_synchronize
 #define itn_range_fault		itn_kern_range_fault
+#define itn_retry_run		itn_kern_retry_run
 #define itn_backend_name	itn_kern_backend_name
 
 #endif /* _ITN_KERN_H */

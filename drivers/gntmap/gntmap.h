@@ -18,16 +18,20 @@
  * Each page of a map is in one of three states, changed under map->lock
  * except for the last transition, which the asynchronous unmap makes:
  *
- *   UNMAPPED --mmap--> MAPPED --invalidate/close--> KPENDING --done--> UNMAPPED
+ *   UNMAPPED --mmap/fault--> MAPPED --unmap/close--> KPENDING --done--> UNMAPPED
  *
- * MAPPED: on a PV dom0 the grant is mapped twice, at the user PTE
- * (GNTMAP_contains_pte) and at the kernel address of map->pages[i]; on an
- * auto-translated dom0 once, at the page's own address, and the page is
- * inserted into the VMA (struct gntmap_path_ops).  Leaving MAPPED removes
- * any user PTE Xen wrote synchronously, so no page-table page is ever
- * freed or reused while Xen still holds it.  The kernel half is handed to
- * gnttab_unmap_refs_async(), which waits without blocking anyone while the
- * page is still in use (Qubes issue 7481).
+ * MAPPED: the grant is mapped at the kernel address of map->pages[i] (the
+ * kernel half).  The user's page table may or may not show it: on a PV
+ * dom0 Xen also maps it at the user PTE (GNTMAP_contains_pte, the user
+ * half, whose handle is unmap_ops[i].handle, INVALID_GRANT_HANDLE when
+ * absent); on an auto-translated dom0 the page itself is inserted into the
+ * VMA (struct gntmap_path_ops).  Every invalidation removes the user half
+ * synchronously, so no page-table page is ever freed or reused while Xen
+ * still holds it; one that ends the VMA's use of the range (munmap, exit)
+ * also leaves MAPPED.  A fault on a MAPPED page puts the user half back
+ * (vma.c, through the core's itn_retry_run()).  Leaving MAPPED hands the
+ * kernel half to gnttab_unmap_refs_async(), which waits without blocking
+ * anyone while the page is still in use (Qubes issue 7481).
  */
 #ifndef _GNTMAP_H
 #define _GNTMAP_H
@@ -77,6 +81,8 @@ struct gntmap_map {
 	bool mmapped;			/* mmap() happened, never again */
 	bool readonly;
 
+	/* Serialises the page faults of the map (vma.c); before lock. */
+	struct mutex fault_lock;
 	/* Everything below: under lock, see the state comment above. */
 	struct mutex lock;
 	struct itn_sub sub;
@@ -120,7 +126,12 @@ void gntmap_map_put(struct gntmap_map *map);
 int gntmap_map_grants(struct gntmap_map *map, bool user_ptes);
 void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
 			unsigned int end);
-void gntmap_wait_idle(void);
+void gntmap_unmap_user_range(struct gntmap_map *map, unsigned int first,
+			     unsigned int end);
+int gntmap_map_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_unmap_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_commit_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_drain(void);
 
 /*
  * What differs between the two dom0 paths.  gntmap_path_init() picks one
@@ -133,9 +144,18 @@ struct gntmap_path_ops {
 	int (*check_grants)(struct gntmap_map *map);
 	/* mmap: map every grant into @vma; map->lock held, sub inserted. */
 	int (*mmap)(struct gntmap_map *map, struct vm_area_struct *vma);
-	/* Unmap the user half of [first, end); map->lock held, no sleep. */
+	/*
+	 * Unmap the user half of the pages of [first, end) that have one;
+	 * map->lock held, no sleep.
+	 */
 	void (*unmap_user)(struct gntmap_map *map, unsigned int first,
 			   unsigned int end);
+	/*
+	 * Page fault: show page @i, MAPPED, at @addr of @vma again.
+	 * map->lock held, the core's sequence checked; 0 or -errno.
+	 */
+	int (*map_user)(struct gntmap_map *map, struct vm_area_struct *vma,
+			unsigned long addr, unsigned int i);
 	/* VMA close, after the unmap; no map->lock, a reference held. */
 	void (*close)(struct gntmap_map *map);
 };

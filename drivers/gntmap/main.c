@@ -84,7 +84,7 @@ static int __init gntmap_init(void)
 static void __exit gntmap_exit(void)
 {
 	misc_deregister(&gntmap_miscdev);
-	gntmap_wait_idle();
+	gntmap_drain();
 	itn_synchronize();
 }
 

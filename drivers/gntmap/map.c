@@ -4,8 +4,8 @@
  * map and unmap of each page's grant (user PTE, kernel address).
  */
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/wait.h>
 #include <xen/grant_table.h>
 #include <xen/features.h>
 #include <asm/xen/hypercall.h>
@@ -23,19 +23,12 @@ void gntmap_path_init(void)
 		gntmap_path = &gntmap_pv_path;
 }
 
-/* Module exit waits here; only then is there anyone to wake. */
-static DECLARE_WAIT_QUEUE_HEAD(gntmap_idle_wq);
-
-static void gntmap_wake_idle(void)
-{
-	/* Orders the counters' updates before the check for a waiter. */
-	if (wq_has_sleeper(&gntmap_idle_wq))
-		wake_up_all(&gntmap_idle_wq);
-}
-
 /*
  * A map as MAP_GRANT_REF hands it out: one reference, every page
- * UNMAPPED.  What may be read before it is written: the state of every
+ * UNMAPPED.  Each live map, with its pending unmaps, holds a reference on
+ * the module, so rmmod is refused while one exists instead of waiting for
+ * userspace to let go of a pinned page; the caller is an ioctl of our own
+ * file, which already holds one.  What may be read before it is written: the state of every
  * page, the handles, and whether a page starts a run
  * (the auto-translated path's close hook).  The grants come from the
  * caller, the ops are filled at mmap.
@@ -48,6 +41,7 @@ static void gntmap_map_reset(struct gntmap_map *map)
 	map->index = 0;
 	map->mmapped = false;
 	map->readonly = false;
+	mutex_init(&map->fault_lock);
 	mutex_init(&map->lock);
 	memset(&map->sub, 0, sizeof(map->sub));
 	map->sub_live = false;
@@ -63,6 +57,7 @@ static void gntmap_map_reset(struct gntmap_map *map)
 		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		gntmap_run(map, i)->data = NULL;
 	}
+	__module_get(THIS_MODULE);
 	gntmap_count(GNTMAP_CNT_LIVE_MAPS, 1);
 }
 
@@ -87,7 +82,8 @@ void gntmap_map_get(struct gntmap_map *map)
  * Drops a reference; the last one frees the map and may sleep.  Every
  * caller that can reach the last reference runs in process or work
  * context: the invalidate callback never does, because the VMA it serves
- * still holds a reference.
+ * still holds a reference.  The module reference goes last, so that
+ * nothing of the map is touched once rmmod may go ahead.
  */
 void gntmap_map_put(struct gntmap_map *map)
 {
@@ -98,20 +94,16 @@ void gntmap_map_put(struct gntmap_map *map)
 	gntmap_notify_release(map);
 	if (!gntmap_cache_put(map))
 		gntmap_map_destroy(map);
-	/* After the cache took it: module exit drains the cache once idle. */
 	gntmap_count(GNTMAP_CNT_LIVE_MAPS, -1);
-	gntmap_wake_idle();
+	module_put(THIS_MODULE);
 }
 
 /*
- * Module exit: every map freed, every asynchronous unmap finished, the
- * kept maps freed too.
+ * Module exit: no map is alive (each holds the module) and no unmap is
+ * pending (each holds its map), so only the kept maps are left to free.
  */
-void gntmap_wait_idle(void)
+void gntmap_drain(void)
 {
-	wait_event(gntmap_idle_wq,
-		   !gntmap_counter_read(GNTMAP_CNT_LIVE_MAPS) &&
-		   !gntmap_counter_read(GNTMAP_CNT_PENDING_UNMAPS));
 	gntmap_cache_drain();
 }
 
@@ -214,7 +206,6 @@ static void gntmap_run_done(int result, struct gntab_unmap_queue_data *run)
 	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, -(long)run->count);
 	gntmap_count(GNTMAP_CNT_PENDING_UNMAPS, -1);
 	gntmap_map_put(map);
-	gntmap_wake_idle();
 }
 
 /*
@@ -279,4 +270,66 @@ void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
 			;
 		gntmap_unmap_run(map, run, i);
 	}
+}
+
+/*
+ * Remove the user half of every MAPPED page of [first, end) that has one,
+ * and keep the grant: an invalidation that does not end the VMA's use of
+ * the range (the 2 MiB one of a huge-PMD split, MADV_DONTNEED).  The next
+ * access faults it back in (vma.c).  map->lock held; never sleeps.
+ */
+void gntmap_unmap_user_range(struct gntmap_map *map, unsigned int first,
+			     unsigned int end)
+{
+	lockdep_assert_held(&map->lock);
+	gntmap_path->unmap_user(map, first, end);
+}
+
+/*
+ * Fault path, before map->lock: map the kernel half of UNMAPPED page @i
+ * again (one whose grant an earlier invalidation ended while a VMA still
+ * covers it: after a refused mremap move).  Nothing is recorded until
+ * gntmap_commit_kernel_page(); gntmap_unmap_kernel_page() undoes it.  The
+ * map's fault_lock keeps every other fault away from the page.
+ */
+int gntmap_map_kernel_page(struct gntmap_map *map, unsigned int i)
+{
+	unsigned int kflags = GNTMAP_host_map;
+	unsigned long kaddr = (unsigned long)
+		pfn_to_kaddr(page_to_pfn(map->pages[i]));
+
+	if (map->readonly)
+		kflags |= GNTMAP_readonly;
+	gnttab_set_map_op(&map->kmap_ops[i], kaddr, kflags,
+			  map->grants[i].ref, map->grants[i].domid);
+	gnttab_set_unmap_op(&map->kunmap_ops[i], kaddr, kflags,
+			    INVALID_GRANT_HANDLE);
+	if (gnttab_map_refs(&map->kmap_ops[i], NULL, &map->pages[i], 1) ||
+	    map->kmap_ops[i].status != GNTST_okay) {
+		gntmap_count(GNTMAP_CNT_MAP_FAILED, 1);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Take back gntmap_map_kernel_page() after a collision; nothing uses it. */
+void gntmap_unmap_kernel_page(struct gntmap_map *map, unsigned int i)
+{
+	map->kunmap_ops[i].handle = map->kmap_ops[i].handle;
+	map->kunmap_ops[i].status = GNTST_general_error;
+	if (gnttab_unmap_refs(&map->kunmap_ops[i], NULL, &map->pages[i], 1) ||
+	    map->kunmap_ops[i].status != GNTST_okay) {
+		WRITE_ONCE(map->failed, true);
+		gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+	}
+	map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+}
+
+/* Record gntmap_map_kernel_page()'s mapping: page @i is MAPPED. */
+void gntmap_commit_kernel_page(struct gntmap_map *map, unsigned int i)
+{
+	lockdep_assert_held(&map->lock);
+	map->kunmap_ops[i].handle = map->kmap_ops[i].handle;
+	map->state[i] = GNTMAP_MAPPED;
+	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, 1);
 }

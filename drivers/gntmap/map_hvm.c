@@ -93,15 +93,33 @@ static int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
 	return vm_map_pages_zero(vma, map->pages, map->count);
 }
 
-/* No user PTE was handed to Xen: there is no user half to unmap. */
+/*
+ * No user PTE was handed to Xen: there is no user half to unmap.  The mm
+ * zaps the PTEs itself, which only drops their references on our pages.
+ */
 static void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
 				   unsigned int end)
 {
+}
+
+/*
+ * Page fault: insert page @i, still granted, into @vma again.  Under
+ * map->lock with the core's sequence checked; -EBUSY means the PTE is
+ * already there, which is what the fault wanted.
+ */
+static int gntmap_xlat_map_user(struct gntmap_map *map,
+				struct vm_area_struct *vma, unsigned long addr,
+				unsigned int i)
+{
+	int err = vm_insert_page(vma, addr, map->pages[i]);
+
+	return err == -EBUSY ? 0 : err;
 }
 
 const struct gntmap_path_ops gntmap_xlat_path = {
 	.check_grants = gntmap_xlat_check_grants,
 	.mmap = gntmap_xlat_mmap,
 	.unmap_user = gntmap_xlat_unmap_user,
+	.map_user = gntmap_xlat_map_user,
 	.close = gntmap_xlat_close,
 };

@@ -53,22 +53,65 @@ static int gntmap_pv_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
 	return gntmap_map_grants(map, true);
 }
 
-/* The user PTEs of [first, end), in one hypercall. */
+static bool gntmap_pv_has_user(struct gntmap_map *map, unsigned int i)
+{
+	return map->unmap_ops[i].handle != INVALID_GRANT_HANDLE;
+}
+
+/* The user PTEs of [first, end), one hypercall per run of them. */
 static void gntmap_pv_unmap_user(struct gntmap_map *map, unsigned int first,
 				 unsigned int end)
 {
-	unsigned int i;
+	unsigned int i = first, run;
 
-	for (i = first; i < end; i++)
-		map->unmap_ops[i].status = GNTST_general_error;
-	HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-				  &map->unmap_ops[first], end - first);
-	for (i = first; i < end; i++) {
-		if (map->unmap_ops[i].status != GNTST_okay) {
-			map->failed = true;
-			gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+	while (i < end) {
+		if (!gntmap_pv_has_user(map, i)) {
+			i++;
+			continue;
+		}
+		for (run = i; i < end && gntmap_pv_has_user(map, i); i++)
+			map->unmap_ops[i].status = GNTST_general_error;
+		HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+					  &map->unmap_ops[run], i - run);
+		for (; run < i; run++) {
+			if (map->unmap_ops[run].status != GNTST_okay) {
+				map->failed = true;
+				gntmap_count(GNTMAP_CNT_UNMAP_FAILED, 1);
+			}
+			map->unmap_ops[run].handle = INVALID_GRANT_HANDLE;
 		}
 	}
+}
+
+/*
+ * Page fault: Xen writes the grant of page @i into the user PTE of @addr
+ * again.  Under map->lock with the core's sequence checked, so an
+ * invalidation that starts now waits for us in its callback and then
+ * finds the handle to unmap.  The PTE is empty: every invalidation took
+ * the user half away before the mm zapped it, and the fault lock keeps
+ * any other fault of the map out.
+ */
+static int gntmap_pv_map_user(struct gntmap_map *map,
+			      struct vm_area_struct *vma, unsigned long addr,
+			      unsigned int i)
+{
+	struct gnttab_map_grant_ref *op = &map->map_ops[i];
+	int err;
+
+	if (gntmap_pv_has_user(map, i))
+		return 0;
+	err = apply_to_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				  gntmap_find_pte, map);
+	if (err)
+		return err;
+	op->status = GNTST_general_error;
+	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, op, 1) ||
+	    op->status != GNTST_okay) {
+		gntmap_count(GNTMAP_CNT_MAP_FAILED, 1);
+		return -EIO;
+	}
+	map->unmap_ops[i].handle = op->handle;
+	return 0;
 }
 
 /* The kernel halves were handed to the async unmap; nothing to add. */
@@ -80,5 +123,6 @@ const struct gntmap_path_ops gntmap_pv_path = {
 	.check_grants = gntmap_pv_check_grants,
 	.mmap = gntmap_pv_mmap,
 	.unmap_user = gntmap_pv_unmap_user,
+	.map_user = gntmap_pv_map_user,
 	.close = gntmap_pv_close,
 };

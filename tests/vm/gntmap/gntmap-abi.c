@@ -223,26 +223,18 @@ static void t_mremap(int fd)
 		T(r == MAP_FAILED && errno == EINVAL,
 		  "%s: move refused with EINVAL (%s)", what,
 		  r == MAP_FAILED ? strerror(errno) : "moved");
+		/*
+		 * docs/gntmap.md: PVH keeps the PTEs the kernel moved back;
+		 * PV lost its grants to the move's invalidation and a touch
+		 * maps them again.  Either way the data is there.
+		 */
 		sig = gm_probe_read(m);
-		if (dom0_auto_translated()) {
-			/*
-			 * PVH (docs/gntmap.md): the kernel moved the pages
-			 * back, so they stay until munmap releases them.
-			 */
-			T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
-			  "%s: PVH: the pages stay at the old address (%s)",
-			  what, sig_name(sig));
-			T(munmap(m, 3 * P) == 0, "%s: munmap", what);
-			T(testdom_end_all_wait(td, 10000) == 0,
-			  "%s: domU ends every grant after the munmap", what);
-		} else {
-			T(sig == SIGBUS,
-			  "%s: grants of the moved range released (%s)",
-			  what, sig_name(sig));
-			T(testdom_end_all_wait(td, 10000) == 0,
-			  "%s: domU ends every grant after the move", what);
-			T(munmap(m, 3 * P) == 0, "%s: munmap", what);
-		}
+		T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
+		  "%s: %s: the pages still read at the old address (%s)",
+		  what, dom0_auto_translated() ? "PVH" : "PV", sig_name(sig));
+		T(munmap(m, 3 * P) == 0, "%s: munmap", what);
+		T(testdom_end_all_wait(td, 10000) == 0,
+		  "%s: domU ends every grant after the munmap", what);
 	}
 	T(gm_unmap_refs(fd, off, 4) == 0, "%s: UNMAP_GRANT_REF", what);
 	leak_check(what);
@@ -322,12 +314,17 @@ static void t_madvise(int fd)
 		return;
 	T(madvise(m, 2 * P, MADV_DONTNEED) == 0, "%s: on pages 0-1", what);
 	sig = gm_probe_read(m);
-	T(sig == SIGBUS, "%s: dropped pages give SIGBUS (%s)", what,
-	  sig_name(sig));
+	if (sig == SIGBUS && !dev->is_gntmap) {
+		tap_skip("stock gntdev has no fault handler: dropped pages read SIGBUS, a deliberate difference",
+			 "%s: %s: the data is still there", dev->name, what);
+	} else {
+		T(sig == 0 && gm_count_bad(m, 2, 0x207, 0) == 0,
+		  "%s: the data is still there (%s)", what, sig_name(sig));
+		T(testdom_end_all(td) == 4,
+		  "%s: the grants stay mapped while the VMA does", what);
+	}
 	T(gm_count_bad(m + 2 * P, 2, 0x207, 2) == 0,
 	  "%s: pages 2-3 still mapped", what);
-	T(testdom_end_all_until(td, 2, 10000) == 2,
-	  "%s: dropped grants released", what);
 	gm_unmap(fd, m, 4, off);
 	leak_check(what);
 }
@@ -350,6 +347,24 @@ static void t_fork(int fd)
 	  "%s: the child has no mapping (%s)", what,
 	  sig_name(WIFEXITED(st) ? WEXITSTATUS(st) : 0));
 	T(gm_count_bad(m, 4, 0x208, 0) == 0, "%s: parent still mapped", what);
+
+	/* docs/gntfuzz.md finding 1: MADV_DOFORK, then fork. */
+	if (!dev->is_gntmap) {
+		tap_skip("stock copies grant PTEs into the child and breaks a PV dom0; not run",
+			 "%s: %s: after MADV_DOFORK", dev->name, what);
+	} else {
+		T(madvise(m, 4 * P, MADV_DOFORK) == 0, "%s: MADV_DOFORK",
+		  what);
+		pid = fork();
+		if (pid == 0)
+			_exit(gm_probe_read(m));
+		waitpid(pid, &st, 0);
+		T(WIFEXITED(st) && WEXITSTATUS(st) == SIGBUS,
+		  "%s: after MADV_DOFORK the child's copy holds no grant (%s)",
+		  what, sig_name(WIFEXITED(st) ? WEXITSTATUS(st) : 0));
+		T(gm_count_bad(m, 4, 0x208, 0) == 0,
+		  "%s: parent still mapped after the DOFORK fork", what);
+	}
 	gm_unmap(fd, m, 4, off);
 	leak_check(what);
 }
