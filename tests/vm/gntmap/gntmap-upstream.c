@@ -267,8 +267,8 @@ static void t_copy_fault(int fd)
 	if (pins < 0)
 		tap_skip("no nr_foll_pin_* in /proc/vmstat",
 			 "%s: %s: no page left pinned", dev->name, what);
-	else
-		T_GNTMAP(pins_held() == pins,
+	else	/* system-wide: others may release pins meanwhile */
+		T_GNTMAP(pins_held() <= pins,
 			 "%s: no page left pinned (pins held %ld -> %ld)", what,
 			 pins, pins_held());
 	if (dev->is_gntmap)
