@@ -660,14 +660,15 @@ static int unload(const char *mod)
 }
 
 /*
- * Debian's kernel release from /proc/version ("Debian 6.12.118-1"); the
- * fix is in 6.12.118 and in 7.x.
+ * Debian's kernel release from /proc/sys/kernel/version ("#1 SMP
+ * PREEMPT_DYNAMIC Debian 6.12.118-1 (...)"; /proc/version names the
+ * compiler's Debian version first); the fix is in 6.12.118 and in 7.x.
  */
 static bool kernel_has_tree_fix(void)
 {
 	unsigned int a = 0, b = 0, c = 0;
 	char buf[512], *d;
-	FILE *f = fopen("/proc/version", "r");
+	FILE *f = fopen("/proc/sys/kernel/version", "r");
 
 	if (!f)
 		return false;
