@@ -3,7 +3,8 @@
 # gntmap's userspace (docs/gntmap.md):
 #   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
 #   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
-#     gntmap), gntmap-stress (concurrency), gntmap-teardown (pinned
+#     gntmap), gntmap-upstream (upstream's fixes after 6.1, the same
+#     way), gntmap-stress (concurrency), gntmap-teardown (pinned
 #     pages, OOM reaper, dead domain), gntmap-refault (no SIGBUS after
 #     the kernel's own invalidations; unload refused while pinned),
 #     gntmap-load;
@@ -20,7 +21,7 @@ GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
-	gntmap-teardown gntmap-refault
+	gntmap-teardown gntmap-refault gntmap-upstream
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
@@ -60,6 +61,10 @@ $(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o $(GM_CLI)
 
 $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
+
+$(GM_OBJ)/gntmap-upstream: $(GM_SRC)/gntmap-upstream.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
 
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(GM_CLI)

@@ -118,6 +118,7 @@ void gntmap_cache_drain(void);
 
 /* main.c */
 extern unsigned int gntmap_limit;
+extern bool gntmap_enforce_max_grants;
 
 /* map.c */
 struct gntmap_map *gntmap_map_alloc(unsigned int count);

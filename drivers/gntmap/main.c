@@ -20,6 +20,11 @@ unsigned int gntmap_limit = 64 * 1024;
 module_param_named(limit, gntmap_limit, uint, 0644);
 MODULE_PARM_DESC(limit, "Most grants one MAP_GRANT_REF may ask for");
 
+bool gntmap_enforce_max_grants;
+module_param_named(enforce_max_grants, gntmap_enforce_max_grants, bool, 0644);
+MODULE_PARM_DESC(enforce_max_grants,
+		 "Honour SET_MAX_GRANTS (ENOSPC beyond it); off: ENOTTY, as stock");
+
 static bool gntmap_dropin;
 module_param_named(dropin, gntmap_dropin, bool, 0444);
 MODULE_PARM_DESC(dropin,

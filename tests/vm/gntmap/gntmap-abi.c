@@ -571,39 +571,6 @@ leak:
 	leak_check(what);
 }
 
-/* On a fresh fd: the limit counts what the file holds reserved. */
-static void t_max_grants(const char *path)
-{
-	struct ioctl_gntdev_set_max_grants mg = { .count = 3 };
-	const char *what = "SET_MAX_GRANTS";
-	uint32_t refs[4] = { 1, 2, 3, 4 };
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	uint64_t a, b;
-	int r;
-
-	r = ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &mg) ? -errno : 0;
-	if (!dev->is_gntmap) {
-		/* 6.1's gntdev has no handler: ENOTTY. */
-		tap_skip("stock does not implement it", "%s: %s (%s)",
-			 dev->name, what, r ? strerror(-r) : "accepted");
-		close(fd);
-		return;
-	}
-	T(r == 0, "%s: set to 3 (%s)", what, strerror(-r));
-	r = gm_map_refs(fd, domid, refs, 2, &a);
-	T(r == 0, "%s: 2 grants fit", what);
-	r = gm_map_refs(fd, domid, refs, 2, &b);
-	T(r == -ENOSPC, "%s: 2 more -> ENOSPC (%s)", what, strerror(-r));
-	if (!r)
-		gm_unmap_refs(fd, b, 2);
-	gm_unmap_refs(fd, a, 2);
-	r = gm_map_refs(fd, domid, refs, 3, &a);
-	T(r == 0, "%s: 3 fit again after UNMAP (%s)", what, strerror(-r));
-	if (!r)
-		gm_unmap_refs(fd, a, 3);
-	close(fd);
-}
-
 /* An interdomain channel dom0 -> dom0, to observe SEND_EVENT. */
 static void t_notify(int fd)
 {
@@ -752,17 +719,6 @@ out:
 	free(buf);
 }
 
-static void t_dmabuf(int fd)
-{
-	struct ioctl_gntdev_dmabuf_exp_wait_released w = { 0 };
-	int r = ioctl(fd, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &w) ? errno : 0;
-
-	T_GNTMAP(r == EOPNOTSUPP, "dma-buf: refused with EOPNOTSUPP (%s)",
-		 strerror(r));
-	if (!dev->is_gntmap)
-		tap_diag("%s: dma-buf ioctl: %s", dev->name, strerror(r));
-}
-
 static void run(const struct gm_dev *d)
 {
 	static const unsigned int sizes[] = { 1, 16, 1024 };
@@ -792,10 +748,8 @@ static void run(const struct gm_dev *d)
 	t_second_mmap(fd);
 	t_close_mapped(d->path);
 	t_bad_input(fd);
-	t_max_grants(d->path);
 	t_notify(fd);
 	t_copy(fd);
-	t_dmabuf(fd);
 	close(fd);
 }
 
