@@ -12,10 +12,16 @@
 
 #include "gntmap.h"
 
+/*
+ * A non-blockable range comes only from the OOM reaper, whose mm is dying:
+ * nothing faults there again.  It says UNMAP up to 6.x and CLEAR on 7.x,
+ * so the event alone would keep the grants of a reaped map until exit.
+ */
 static bool gntmap_event_ends_use(const struct mmu_notifier_range *range)
 {
 	return range->event == MMU_NOTIFY_UNMAP ||
-	       range->event == MMU_NOTIFY_RELEASE;
+	       range->event == MMU_NOTIFY_RELEASE ||
+	       !mmu_notifier_range_blockable(range);
 }
 
 static bool gntmap_invalidate(struct itn_sub *sub,
