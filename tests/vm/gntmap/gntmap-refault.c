@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +261,14 @@ teardown:
 out:
 	free(refs);
 	free(live);
+}
+
+/* The running kernel's major version, 0 if unknown. */
+static unsigned int kernel_major(void)
+{
+	struct utsname u;
+
+	return uname(&u) ? 0 : (unsigned int)strtoul(u.release, NULL, 10);
 }
 
 /* ---- stress ---- */
@@ -569,7 +578,11 @@ int main(int argc, char **argv)
 		if (!only || !strcmp(only, "split"))
 			for (k = 0; k < 3; k++)
 				t_split(fd, sizes[k]);
-		if (!only || !strcmp(only, "stress"))
+		if ((!only || !strcmp(only, "stress")) &&
+		    !d->is_gntmap && kernel_major() >= 7)
+			tap_skip("stock gntdev on 7.x loses grants under this stress (514 the domU could not end) and corrupts the mm's counters (\"BUG: Bad rss-counter state\"): not run, it breaks the dom0 for the tests after it",
+				 "%s: stress", d->name);
+		else if (!only || !strcmp(only, "stress"))
 			t_stress(fd, seconds);
 		close(fd);
 	}
