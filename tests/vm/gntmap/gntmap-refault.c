@@ -580,7 +580,7 @@ int main(int argc, char **argv)
 				t_split(fd, sizes[k]);
 		if ((!only || !strcmp(only, "stress")) &&
 		    !d->is_gntmap && kernel_major() >= 7)
-			tap_skip("stock gntdev on 7.x loses grants under this stress (514 the domU could not end) and corrupts the mm's counters (\"BUG: Bad rss-counter state\"): not run, it breaks the dom0 for the tests after it",
+			tap_skip("stock gntdev on 7.x loses grants under this stress (514 the domU could not end) and corrupts the mm's rss counters: not run, it breaks the dom0 for the tests after it",
 				 "%s: stress", d->name);
 		else if (!only || !strcmp(only, "stress"))
 			t_stress(fd, seconds);
