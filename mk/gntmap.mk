@@ -51,6 +51,10 @@ $(GM_OBJ)/gmtest.o: $(GM_SRC)/gmtest.c $(GM_SRC)/gmtest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -c -o $@ $<
 
+$(GM_OBJ)/gmrun.o: $(GM_SRC)/gmrun.c $(GM_SRC)/gmrun.h $(GM_SRC)/gmtest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -c -o $@ $<
+
 $(GM_OBJ)/gntmap: $(TOP)/tools/gntmap.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -o $@ $<
@@ -59,11 +63,12 @@ $(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o $(GM_CLI)
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore
 
-$(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
+$(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o \
+		$(GM_OBJ)/gmrun.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
 $(GM_OBJ)/gntmap-upstream: $(GM_SRC)/gntmap-upstream.c $(GM_OBJ)/gmtest.o \
-		$(GM_TESTDOM)
+		$(GM_OBJ)/gmrun.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
 
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
@@ -71,7 +76,7 @@ $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
 $(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OBJ)/gmtest.o \
-		$(GM_TESTDOM) $(GM_CLI)
+		$(GM_OBJ)/gmrun.o $(GM_TESTDOM) $(GM_CLI)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
 # gntmap-teardown holds a dying process in the core's self-test device.

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gmrun.h"
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
@@ -47,6 +48,9 @@
 static struct testdom *td;
 static uint32_t domid;
 static const struct gm_dev *dev;
+/* The options: --only's case (NULL: split and stress), --seconds. */
+static const char *only;
+static unsigned long stress_seconds = 20;
 
 #define T(pass, fmt, ...) tap_ok(pass, "%s: " fmt, dev->name, ##__VA_ARGS__)
 
@@ -493,6 +497,37 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n");
 }
 
+/* Every case --only selects, on one device. */
+static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
+{
+	static const unsigned int sizes[] = { 1024, 2048, 4096 };
+	unsigned int k;
+	int fd;
+
+	td = t;
+	domid = id;
+	dev = d;
+	if (only && !strcmp(only, "unload")) {
+		if (d->is_gntmap)
+			t_unload(d->path);
+		return;
+	}
+	fd = open(d->path, O_RDWR | O_CLOEXEC);
+	if (!T(fd >= 0, "open %s (%s)", d->path,
+	       fd >= 0 ? "ok" : strerror(errno)))
+		return;
+	if (!only || !strcmp(only, "split"))
+		for (k = 0; k < 3; k++)
+			t_split(fd, sizes[k]);
+	if ((!only || !strcmp(only, "stress")) &&
+	    !d->is_gntmap && kernel_major() >= 7)
+		tap_skip("stock gntdev on 7.x loses grants under this stress (514 the domU could not end) and corrupts the mm's rss counters: not run, it breaks the dom0 for the tests after it",
+			 "%s: stress", d->name);
+	else if (!only || !strcmp(only, "stress"))
+		t_stress(fd, stress_seconds);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -503,15 +538,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct gm_dev devs[2] = {
-		{ .name = "stock", .path = "/dev/xen/gntdev" },
-		{ .name = "gntmap", .path = "/dev/xen/gntmap" },
-	};
-	static const unsigned int sizes[] = { 1024, 2048, 4096 };
-	const char *domain = "sharer", *only = NULL, *device = NULL;
-	unsigned long seconds = 20;
-	unsigned int i, k, ran = 0;
-	int c, fd;
+	const char *domain = "sharer", *device = NULL;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "d:D:o:s:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -525,7 +553,7 @@ int main(int argc, char **argv)
 			only = optarg;
 			break;
 		case 's':
-			seconds = cli_number("gntmap-refault", "seconds",
+			stress_seconds = cli_number("gntmap-refault", "seconds",
 					     optarg, 1, 3600);
 			break;
 		case 'h':
@@ -536,60 +564,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc ||
-	    (device && strcmp(device, "gntdev") && strcmp(device, "gntmap")) ||
+	if (optind != argc || !gm_only_valid(device) ||
 	    (only && strcmp(only, "split") && strcmp(only, "stress") &&
 	     strcmp(only, "unload"))) {
 		fprintf(stderr, "gntmap-refault: bad arguments (see --help)\n");
 		return 2;
 	}
 	probe_init();
-
-	td = testdom_open(domain, 120000);
-	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,
-		    td ? "ok" : strerror(errno)))
-		return tap_done();
-	domid = testdom_domid(td);
-
-	for (i = 0; i < 2; i++) {
-		struct gm_dev *d = &devs[i];
-
-		if (device && strcmp(device, strrchr(d->path, '/') + 1))
-			continue;
-		if (!gm_dev_probe(d)) {
-			tap_skip("device not present in this boot", "%s: %s",
-				 d->name, d->path);
-			continue;
-		}
-		if (i == 0 && d->is_gntmap)
-			d->name = "gntmap-dropin";
-		dev = d;
-		ran++;
-		if (only && !strcmp(only, "unload")) {
-			if (!d->is_gntmap)
-				continue;
-			t_unload(d->path);
-			break;
-		}
-		fd = open(d->path, O_RDWR | O_CLOEXEC);
-		if (!T(fd >= 0, "open %s (%s)", d->path,
-		       fd >= 0 ? "ok" : strerror(errno)))
-			continue;
-		if (!only || !strcmp(only, "split"))
-			for (k = 0; k < 3; k++)
-				t_split(fd, sizes[k]);
-		if ((!only || !strcmp(only, "stress")) &&
-		    !d->is_gntmap && kernel_major() >= 7)
-			tap_skip("stock gntdev on 7.x loses grants under this stress (514 the domU could not end) and corrupts the mm's rss counters: not run, it breaks the dom0 for the tests after it",
-				 "%s: stress", d->name);
-		else if (!only || !strcmp(only, "stress"))
-			t_stress(fd, seconds);
-		close(fd);
-	}
-	if (!ran)
-		tap_ok(false, "no grant-mapping device to test");
-	i = testdom_orphans(td);
-	tap_ok(i == 0, "no orphaned grants in the domU (%u)", i);
-	testdom_close(td);
-	return tap_done();
+	return gm_run_devices(domain, device, run);
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gmrun.h"
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
@@ -546,10 +547,12 @@ static void t_dmabuf(int fd)
 	}
 }
 
-static void run(const struct gm_dev *d)
+static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 {
 	int fd;
 
+	td = t;
+	domid = id;
 	dev = d;
 	tap_diag("%s: %s, served by %s", d->name, d->path,
 		 d->is_gntmap ? "gntmap" : "stock xen-gntdev");
@@ -585,12 +588,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct gm_dev devs[2] = {
-		{ .name = "stock", .path = "/dev/xen/gntdev" },
-		{ .name = "gntmap", .path = "/dev/xen/gntmap" },
-	};
 	const char *domain = "sharer", *only = NULL;
-	unsigned int i, ran = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
@@ -609,37 +607,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (only && strcmp(only, "gntdev") &&
-			       strcmp(only, "gntmap"))) {
+	if (optind != argc || !gm_only_valid(only)) {
 		fprintf(stderr, "gntmap-upstream: bad arguments (see --help)\n");
 		return 2;
 	}
 
-	td = testdom_open(domain, 120000);
-	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,
-		    td ? "ok" : strerror(errno)))
-		return tap_done();
-	domid = testdom_domid(td);
-
-	for (i = 0; i < 2; i++) {
-		struct gm_dev *d = &devs[i];
-
-		if (only && strcmp(only, strrchr(d->path, '/') + 1))
-			continue;
-		if (!gm_dev_probe(d)) {
-			tap_skip("device not present in this boot", "%s: %s",
-				 d->name, d->path);
-			continue;
-		}
-		if (i == 0 && d->is_gntmap)
-			d->name = "gntmap-dropin";
-		run(d);
-		ran++;
-	}
-	if (!ran)
-		tap_ok(false, "no grant-mapping device to test");
-	i = testdom_orphans(td);
-	tap_ok(i == 0, "no orphaned grants in the domU (%u)", i);
-	testdom_close(td);
-	return tap_done();
+	return gm_run_devices(domain, only, run);
 }
