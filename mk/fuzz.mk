@@ -66,3 +66,40 @@ fuzz:
 	@$(VM_ENV) $(HARNESS)/run-vm.sh -P $(PLATFORM_NAME) -p $(FZ_PROFILE_$(FUZZ_DOM0)) \
 		-t $$(( $(FUZZ_SECONDS) + 1500 )) --stage fuzz-$(PLATFORM_NAME)-$(FUZZ_DOM0) \
 		$(FZ_LIST_$(FUZZ_DOM0))
+
+# make fuzz-selfcheck [FUZZ_BREAKS="partial-munmap page-ref no-lock"]
+#                     [FUZZ_SELFCHECK_SECONDS=120] [SEED=1]
+# The fuzzer's self-check (docs/gntfuzz.md): gntmap broken on purpose by
+# each tests/vm/fuzz/BREAK.patch, one boot each, gntfuzz until its first
+# finding.  Passes only if every break was caught.  In make check-all.
+FUZZ_BREAKS ?= partial-munmap page-ref no-lock
+FUZZ_SELFCHECK_SECONDS ?= 120
+FZ_BREAK_BUILD = $(PLATFORM_BUILD)/$(KVER)/fuzz-breaks
+FZ_BREAK_MODS = $(FZ_DOM0)/lib/modules/gntmap-breaks
+
+.PHONY: fuzz-breaks fuzz-selfcheck
+# A copy of drivers/ per break, the patch applied, core and gntmap built.
+fuzz-breaks:
+	@for b in $(FUZZ_BREAKS); do \
+		d=$(FZ_BREAK_BUILD)/$$b; rm -rf $$d && mkdir -p $$d && \
+		cp -r drivers/. $$d/ && \
+		patch -s -p2 -d $$d <$(FZ_SRC)/$$b.patch && \
+		$(MAKE) -s -C $(KDIR) M=$$d modules >/dev/null && \
+		mkdir -p $(FZ_BREAK_MODS)/$$b/core $(FZ_BREAK_MODS)/$$b/gntmap && \
+		cp $$d/core/itn_core.ko $(FZ_BREAK_MODS)/$$b/core/ && \
+		cp $$d/gntmap/gntmap.ko $(FZ_BREAK_MODS)/$$b/gntmap/ || exit 1; \
+		echo "  BREAK   gntmap with $$b.patch"; \
+	done
+
+fuzz-selfcheck: vm-deps
+ifneq ($(PLATFORM_BUILDROOT),)
+	@$(call in-buildroot,fuzz-breaks)
+else
+	@$(MAKE) --no-print-directory fuzz-breaks
+endif
+	@mkdir -p $(RESULTS) $(FZ_DOM0)/etc/gntmap
+	@t=$(RESULTS)/fuzz-selfcheck-$(PLATFORM_NAME).tap; rc=0; \
+	$(VM_ENV) FUZZ_ENV=$(FZ_DOM0)/etc/gntmap/fuzz.env \
+		$(FZ_SRC)/selfcheck.sh $(PLATFORM_NAME) \
+		$(FUZZ_SELFCHECK_SECONDS) $(or $(SEED),1) $(FUZZ_BREAKS) \
+		>$$t || rc=1; cat $$t; exit $$rc

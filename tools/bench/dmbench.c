@@ -166,7 +166,7 @@ static int sample(void *ctx, unsigned int side, double *v)
 {
 	struct dm *d = ctx;
 	unsigned int i;
-	double mibs;
+	double mibs = 0;
 	int err = 0;
 
 	d->why = load(side);

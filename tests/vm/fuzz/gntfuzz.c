@@ -158,7 +158,7 @@ static const char *domain = "sharer", *dio_path;
 static uint64_t seed;
 static unsigned int nprocs_opt = 3, nthreads = 2, nops = 250, log_n = 24;
 static unsigned int round_ms_max = 30000, max_procs = 8;
-static bool control, verbose, avoid_dofork, stock_unsafe;
+static bool control, verbose, stop, avoid_dofork, stock_unsafe;
 static bool avoid_op[NOPS];
 static int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, dio_fd = -1, mem_fd = -1;
 static int proc_idx;
@@ -1706,6 +1706,21 @@ static void check_counters(long failed0)
 			ctr("unmap_failed"));
 }
 
+/*
+ * Pages pinned system-wide (nr_foll_pin_*) back at their level from before
+ * the round: GRANT_COPY pins its local pages and must release every pin,
+ * whatever the round did to the process in between.
+ */
+static long pins_before = -1;
+
+static void check_pins(void)
+{
+	if (pins_before < 0 || gm_pins_settled(pins_before, 10000))
+		return;
+	finding("pins", "pages pinned: %ld before the round, %ld 10 s after "
+		"its last process", pins_before, gm_pins_held());
+}
+
 static void dump_logs(void)
 {
 	unsigned int i, k, n = atomic_load(&sh->nrings);
@@ -1848,6 +1863,7 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 		usleep(2000);
 	}
 	check_counters(failed0);
+	check_pins();
 	st = testdom_end_all_wait(td, 10000);
 	if (st)
 		finding("leak", "the domU could not end foreign access on %d "
@@ -2071,6 +2087,7 @@ static void usage(FILE *f)
 		"  -P, --progress N     progress line every N s (default 10)\n"
 		"  -j, --json           a JSON summary line at the end\n"
 		"  -v, --verbose        a line per round\n"
+		"  -X, --stop           end after the first round with a finding\n"
 		"  -h, --help           this text\n");
 }
 
@@ -2096,6 +2113,7 @@ int main(int argc, char **argv)
 		{ "progress", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "stop", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -2111,7 +2129,7 @@ int main(int argc, char **argv)
 	uint32_t round;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Um:P:jvh",
+	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Um:P:jvXh",
 				opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
@@ -2176,6 +2194,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'X':
+			stop = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -2269,6 +2290,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		int f;
 
+		pins_before = gm_pins_held();
 		if (diff_path) {
 			struct sigaction sa = { .sa_handler = probe_handler };
 
@@ -2280,6 +2302,7 @@ int main(int argc, char **argv)
 				     sizeof(keys) / sizeof(keys[0]));
 			if (!f) {
 				check_counters(failed0);
+				check_pins();
 				f = testdom_end_all_wait(td, 10000);
 				if (f)
 					finding("leak", "the domU could not end "
@@ -2325,6 +2348,11 @@ int main(int argc, char **argv)
 		round++;
 		if (first_round >= 0 && !rounds)
 			break;
+		if (stop && f > 0) {
+			tap_diag("first finding in round %u, %.0f s into the run",
+				 round - 1, now_s() - t0);
+			break;
+		}
 		if (rounds ? nrounds >= rounds : now_s() - t0 >= seconds)
 			break;
 	}

@@ -161,3 +161,34 @@ long gm_counter(const struct gm_dev *dev, const char *name)
 {
 	return dev->is_gntmap ? gntmap_counter_read(dev->sysfs, name) : -1;
 }
+
+long gm_pins_held(void)
+{
+	long acq = -1, rel = -1, v;
+	char name[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	return acq < 0 || rel < 0 ? -1 : acq - rel;
+}
+
+bool gm_pins_settled(long before, unsigned int ms)
+{
+	unsigned int waited;
+
+	for (waited = 0;; waited += 100) {
+		if (gm_pins_held() <= before)
+			return true;
+		if (waited >= ms)
+			return false;
+		usleep(100000);
+	}
+}

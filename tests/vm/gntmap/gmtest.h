@@ -53,6 +53,16 @@ unsigned int gm_count_bad(const uint8_t *map, unsigned int n, uint32_t seed,
 			  unsigned int first_page);
 void gm_fill(uint8_t *map, unsigned int n, uint32_t seed);
 
+/* Pages pinned (FOLL_PIN) system-wide and not released, or -1. */
+long gm_pins_held(void);
+/*
+ * True once the pins held are back at or below @before, within @ms.  The
+ * count is the system's, and its per-CPU parts are folded in about once a
+ * second, so a single reading can be one step behind, or include another
+ * task's short pin.
+ */
+bool gm_pins_settled(long before, unsigned int ms);
+
 /* A gntmap counter by file name, or -1 when unavailable. */
 long gm_counter(const struct gm_dev *dev, const char *name);
 

@@ -93,42 +93,6 @@ static bool snap_same(const struct gm_snap *a, int timeout_ms)
 	return !memcmp(a, &b, sizeof(b));
 }
 
-/* Pages pinned (FOLL_PIN) system-wide and not released, or -1. */
-static long pins_held(void)
-{
-	long acq = -1, rel = -1, v;
-	char name[64];
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	return acq < 0 || rel < 0 ? -1 : acq - rel;
-}
-
-/*
- * Pins held are back at or below @before within 3 s.  The count is the
- * system's, and its per-CPU parts are folded in about once a second, so a
- * single reading can be one step behind, or include another task's pin.
- */
-static bool pins_settled(long before)
-{
-	int i;
-
-	for (i = 0; i < 30; i++) {
-		if (pins_held() <= before)
-			return true;
-		usleep(100000);
-	}
-	return false;
-}
-
 /*
  * 1. "xen/gntdev: fix error handling in ioctl": MAP_GRANT_REF whose
  * result cannot be copied back must release the map and its offsets.
@@ -252,7 +216,7 @@ static void t_copy_fault(int fd)
 	    !share(what, 1, false, seed, &ref))
 		goto out;
 	snap(&s);
-	pins = pins_held();
+	pins = gm_pins_held();
 
 	/* a: the local side of segment 5000 is not mapped */
 	seg = (void *)segarea;
@@ -286,9 +250,9 @@ static void t_copy_fault(int fd)
 		tap_skip("no nr_foll_pin_* in /proc/vmstat",
 			 "%s: %s: no page left pinned", dev->name, what);
 	else	/* system-wide: another task's short pin may overlap */
-		T_GNTMAP(pins_settled(pins),
+		T_GNTMAP(gm_pins_settled(pins, 3000),
 			 "%s: no page left pinned (pins held %ld -> %ld)", what,
-			 pins, pins_held());
+			 pins, gm_pins_held());
 	if (dev->is_gntmap)
 		T(snap_same(&s, 2000), "%s: counters unchanged", what);
 	leak_check(what);
