@@ -78,6 +78,7 @@ FZ_BREAK_BUILD = $(PLATFORM_BUILD)/$(KVER)/fuzz-breaks
 FZ_BREAK_MODS = $(FZ_DOM0)/lib/modules/gntmap-breaks
 
 .PHONY: fuzz-breaks fuzz-selfcheck
+check-extra: fuzz-selfcheck
 # A copy of drivers/ per break, the patch applied, core and gntmap built.
 fuzz-breaks:
 	@for b in $(FUZZ_BREAKS); do \
