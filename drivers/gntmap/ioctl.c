@@ -77,6 +77,7 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		gntmap_map_put(map);
 		return -EFAULT;
 	}
+	gntmap_who_add(map, priv);
 	err = gntmap_path->check_grants(map);
 	if (err) {
 		gntmap_map_put(map);

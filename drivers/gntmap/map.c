@@ -89,6 +89,7 @@ void gntmap_map_put(struct gntmap_map *map)
 {
 	if (!refcount_dec_and_test(&map->users))
 		return;
+	gntmap_who_del(map);
 
 	/* The event goes out only now that every grant is unmapped. */
 	gntmap_notify_release(map);

@@ -305,6 +305,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &gntmap_vm_ops;
 	vma->vm_private_data = map;
 	map->vmas = 1;
+	gntmap_who_mmap(map);
 unlock:
 	mutex_unlock(&map->lock);
 	if (err)
