@@ -40,4 +40,7 @@ void gntmap_who_del(struct gntmap_map *map);
 void gntmap_who_init(void);
 void gntmap_who_exit(void);
 
+/* trace.c: the gntmap_grant_copy event, only while it is enabled. */
+void gntmap_trace_copy(void __user *uarg, long result);
+
 #endif /* _GNTMAP_WHO_H */
