@@ -551,8 +551,10 @@ static int cmd_watch(const char *dev, unsigned long count)
 				 cur[i] - prev[i] : cur[i];
 
 			if (json)
-				printf("%s\"%s\":%ld", i ? "," : "",
-				       gntmap_counter_name(i), v);
+				printf("%s\"%s%s\":%ld", i ? "," : "",
+				       gntmap_counter_name(i),
+				       counter_is_rate(gntmap_counter_name(i)) ?
+				       "_per_s" : "", v);
 			else
 				printf("%s%ld", i ? " " : "", v);
 			prev[i] = cur[i];

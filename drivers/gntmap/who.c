@@ -217,7 +217,7 @@ static int gntmap_who_show_map(struct seq_file *m, struct gntmap_map *map,
 			   map->base + ((unsigned long)map->count << PAGE_SHIFT),
 			   map->vmas);
 	} else {
-		seq_printf(m, " mm_pid=- range=- vmas=0");
+		seq_puts(m, " mm_pid=- range=- vmas=0");
 	}
 	seq_puts(m, " notify=");
 	if (!(map->notify.flags &

@@ -291,7 +291,7 @@ static void t_list(void)
 	T(r == 0 && strstr(out, "invalidations/s") && nlines(out) == 3,
 	  "list: gntmap watch -n 2 prints a header and two lines (exit %d)", r);
 	r = run(CLI " --json watch -n 1", out, sizeof(out));
-	T(r == 0 && strstr(out, "{\"live_maps\":"),
+	T(r == 0 && strstr(out, "{\"live_maps\":") && strstr(out, "\"invalidations_per_s\":"),
 	  "list: gntmap --json watch -n 1 (exit %d)", r);
 	r = ps_as_nobody(out, sizeof(out));
 	T(r == 1 && strstr(out, "root only") && nlines(out) == 1,
