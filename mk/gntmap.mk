@@ -7,7 +7,8 @@
 #     way), gntmap-stress (concurrency), gntmap-teardown (pinned
 #     pages, OOM reaper, dead domain), gntmap-refault (no SIGBUS after
 #     the kernel's own invalidations; unload refused while pinned),
-#     gntmap-load;
+#     gntmap-who (the listing of who holds which grants, the CLI on it,
+#     a zombie domain), gntmap-load;
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
 
@@ -21,7 +22,7 @@ GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
-	gntmap-teardown gntmap-refault gntmap-upstream
+	gntmap-teardown gntmap-refault gntmap-upstream gntmap-who
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
@@ -84,6 +85,10 @@ $(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(TOP)/drivers/core/itn_selftest.h
 	$(CC) $(GM_CFLAGS) -I$(TOP)/drivers/core -o $@ $(filter %.c %.o,$^) \
 		-lxenctrl -lxenevtchn -lxenstore -lpthread
+
+# gntmap-who runs tools/gntmap (installed next to it) and xl.
+$(GM_OBJ)/gntmap-who: $(GM_SRC)/gntmap-who.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
 
 $(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM) $(GM_CLI)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore

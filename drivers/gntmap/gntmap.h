@@ -46,6 +46,7 @@
 #include <xen/gntdev.h>
 
 #include "itn.h"
+#include "gntmap_who.h"
 
 enum gntmap_page_state {
 	GNTMAP_UNMAPPED,
@@ -62,6 +63,7 @@ struct gntmap_file {
 	struct maple_tree maps;		/* [index, index + count - 1] -> map */
 	unsigned long reserved;		/* pages of the maps in the tree */
 	unsigned long max_grants;	/* SET_MAX_GRANTS, ULONG_MAX if unset */
+	struct gntmap_who_file who;	/* who.c */
 };
 
 struct gntmap_unmap_notify {
@@ -103,6 +105,7 @@ struct gntmap_map {
 	struct gnttab_unmap_grant_ref *kunmap_ops;
 	/* One slot per page, in chunks: use gntmap_run(). */
 	struct gntab_unmap_queue_data **runs;
+	struct gntmap_who_map who;	/* who.c */
 };
 
 /* arrays.c: the per-page arrays; calls nothing else of ours */

@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 
 #include "gntmap.h"
+#include "gntmap_trace.h"
 
 /*
  * Highest page index a map may end at: its byte offset must fit in the
@@ -77,6 +78,7 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		gntmap_map_put(map);
 		return -EFAULT;
 	}
+	gntmap_who_add(map, priv);
 	err = gntmap_path->check_grants(map);
 	if (err) {
 		gntmap_map_put(map);
@@ -203,6 +205,7 @@ long gntmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct gntmap_file *priv = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	long ret;
 
 	switch (cmd) {
 	case IOCTL_GNTDEV_MAP_GRANT_REF:
@@ -216,7 +219,10 @@ long gntmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
 		return gntmap_ioctl_notify(priv, uarg);
 	case IOCTL_GNTDEV_GRANT_COPY:
-		return gntmap_grant_copy(priv, uarg);
+		ret = gntmap_grant_copy(priv, uarg);
+		if (trace_gntmap_grant_copy_enabled())
+			gntmap_trace_copy(uarg, ret);
+		return ret;
 	default:
 		/*
 		 * The four DMABUF ioctls end here too: stock gntdev built

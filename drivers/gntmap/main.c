@@ -41,6 +41,7 @@ static int gntmap_open(struct inode *inode, struct file *file)
 	mt_init_flags(&priv->maps, MT_FLAGS_ALLOC_RANGE);
 	priv->max_grants = ULONG_MAX;
 	file->private_data = priv;
+	gntmap_who_open(priv);
 	return 0;
 }
 
@@ -55,6 +56,7 @@ static int gntmap_release(struct inode *inode, struct file *file)
 	struct gntmap_map *map;
 	unsigned long index = 0;
 
+	gntmap_who_release(priv);
 	mt_for_each(&priv->maps, map, index, ULONG_MAX)
 		gntmap_map_put(map);
 	mtree_destroy(&priv->maps);
@@ -78,16 +80,22 @@ static struct miscdevice gntmap_miscdev = {
 
 static int __init gntmap_init(void)
 {
+	int err;
+
 	if (!xen_domain())
 		return -ENODEV;
 	gntmap_path_init();
 
 	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
-	return misc_register(&gntmap_miscdev);
+	err = misc_register(&gntmap_miscdev);
+	if (!err)
+		gntmap_who_init();
+	return err;
 }
 
 static void __exit gntmap_exit(void)
 {
+	gntmap_who_exit();
 	misc_deregister(&gntmap_miscdev);
 	gntmap_drain();
 	itn_synchronize();

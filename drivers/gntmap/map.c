@@ -11,6 +11,7 @@
 #include <asm/xen/hypercall.h>
 
 #include "gntmap.h"
+#include "gntmap_trace.h"
 
 /* The dom0 path, chosen once at load by gntmap_path_init(). */
 const struct gntmap_path_ops *gntmap_path __ro_after_init = &gntmap_pv_path;
@@ -89,6 +90,7 @@ void gntmap_map_put(struct gntmap_map *map)
 {
 	if (!refcount_dec_and_test(&map->users))
 		return;
+	gntmap_who_del(map);
 
 	/* The event goes out only now that every grant is unmapped. */
 	gntmap_notify_release(map);
@@ -205,6 +207,8 @@ static void gntmap_run_done(int result, struct gntab_unmap_queue_data *run)
 	}
 	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, -(long)run->count);
 	gntmap_count(GNTMAP_CNT_PENDING_UNMAPS, -1);
+	trace_gntmap_unmap_done(map->grants[first].domid, first, run->count,
+				result);
 	gntmap_map_put(map);
 }
 
@@ -234,6 +238,7 @@ static void gntmap_unmap_run(struct gntmap_map *map, unsigned int first,
 	}
 	if (busy)
 		gntmap_count(GNTMAP_CNT_UNMAP_DEFERRED, 1);
+	trace_gntmap_unmap(map->grants[first].domid, first, n, busy);
 
 	/*
 	 * gnttab_unmap_refs() on the kernel ops alone: it unmaps them,

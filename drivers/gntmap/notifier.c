@@ -11,6 +11,7 @@
 #include <linux/mmu_notifier.h>
 
 #include "gntmap.h"
+#include "gntmap_trace.h"
 
 /*
  * A non-blockable range comes only from the OOM reaper, whose mm is dying:
@@ -47,6 +48,10 @@ static bool gntmap_invalidate(struct itn_sub *sub,
 		gntmap_count(GNTMAP_CNT_INVALIDATIONS, 1);
 		gntmap_count(GNTMAP_CNT_INVALIDATED_PAGES,
 			     (end - start) >> PAGE_SHIFT);
+		trace_gntmap_invalidate(start, end, range->event,
+					(end - start) >> PAGE_SHIFT,
+					mmu_notifier_range_blockable(range),
+					gntmap_event_ends_use(range));
 		if (gntmap_event_ends_use(range))
 			gntmap_unmap_range(map, first, last);
 		else

@@ -10,6 +10,7 @@
 #include <xen/events.h>
 
 #include "gntmap.h"
+#include "gntmap_trace.h"
 
 int gntmap_set_notify(struct gntmap_map *map, u32 action, u32 addr,
 		      evtchn_port_t port)
@@ -53,6 +54,7 @@ void gntmap_notify_clear_byte(struct gntmap_map *map, unsigned int first,
 	/* The kernel half of the grant is still mapped at this address. */
 	kaddr = pfn_to_kaddr(page_to_pfn(map->pages[page]));
 	WRITE_ONCE(kaddr[map->notify.addr & ~PAGE_MASK], 0);
+	trace_gntmap_notify(map->grants[page].domid, false, map->notify.addr, 0);
 	map->notify.flags &= ~UNMAP_NOTIFY_CLEAR_BYTE;
 }
 
@@ -62,5 +64,6 @@ void gntmap_notify_release(struct gntmap_map *map)
 	if (!(map->notify.flags & UNMAP_NOTIFY_SEND_EVENT))
 		return;
 	notify_remote_via_evtchn(map->notify.event);
+	trace_gntmap_notify(map->grants[0].domid, true, 0, map->notify.event);
 	evtchn_put(map->notify.event);
 }

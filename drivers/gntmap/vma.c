@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 
 #include "gntmap.h"
+#include "gntmap_trace.h"
 
 #ifndef GNTMAP_HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
@@ -289,6 +290,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 	map->sub_live = true;
 
 	err = gntmap_path->mmap(map, vma);
+	trace_gntmap_map(map->grants[0].domid, map->count, map->readonly, err);
 	if (err) {
 		gntmap_unmap_range(map, 0, map->count);
 		mutex_unlock(&map->lock);
@@ -305,6 +307,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_ops = &gntmap_vm_ops;
 	vma->vm_private_data = map;
 	map->vmas = 1;
+	gntmap_who_mmap(map);
 unlock:
 	mutex_unlock(&map->lock);
 	if (err)
