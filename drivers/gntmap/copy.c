@@ -20,9 +20,10 @@
 #define GNTMAP_COPY_OPS 64
 
 /*
- * The ops of whole segments: segment k of the batch owns the ops
- * [first[k], first[k + 1]), first[nr_segs] being nr_ops.  Op i pinned
- * pages[i] when it has a local side (at most one per op).
+ * The ops of whole segments, at most GNTMAP_COPY_OPS of each: segment k
+ * of the batch owns the ops [first[k], first[k + 1]), first[nr_segs]
+ * being nr_ops.  Op i pinned pages[i] when it has a local side (at most
+ * one per op).
  */
 struct gntmap_copy_batch {
 	struct gnttab_copy ops[GNTMAP_COPY_OPS];
@@ -198,7 +199,9 @@ long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg)
 	for (i = 0; i < copy.count; i++) {
 		struct gntdev_grant_copy_segment seg;
 
-		if (b->nr_ops + 2 > GNTMAP_COPY_OPS) {
+		/* A segment of length 0 has no op but still a status. */
+		if (b->nr_ops + 2 > GNTMAP_COPY_OPS ||
+		    b->nr_segs == GNTMAP_COPY_OPS) {
 			err = gntmap_copy_flush(b, copy.segments);
 			if (err)
 				break;
