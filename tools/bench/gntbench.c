@@ -769,7 +769,7 @@ int main(int argc, char **argv)
 	const struct bench_opt opts[] = {
 		BENCH_STR("domain", 'd', "NAME", "sharer domain", &domain),
 		BENCH_NUM("repeats", 'r', "N",
-			  "A/B rounds of figure 2; figures 1, 3: 5 x N in 40..64",
+			  "A/B rounds of figure 2; figures 1, 3, 7, 9: 5 x N in 40..64",
 			  &repeats, 1, BENCH_MAX_ROUNDS),
 		BENCH_NUM("probes", 'p', "N", "maps per latency batch", &probes,
 			  1, 10000),
