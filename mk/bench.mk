@@ -12,14 +12,17 @@ BENCH_PROBES ?= 32
 BENCH_BUDGET_MS ?= 150
 BENCH_VCHAN_MB ?= 8
 BENCH_DM_MB ?= 64
-BENCH_FIGS ?= 1,2,3,4,5,6
+BENCH_FIGS ?= 1,2,3,4,5,6,7,9
 
 bench_comma := ,
 bench_empty :=
 bench_space := $(bench_empty) $(bench_empty)
 BENCH_FIG_LIST := $(subst $(bench_comma), ,$(BENCH_FIGS))
 BENCH_GNT_FIGS := $(subst $(bench_space),$(bench_comma),$(strip \
-	$(filter 1 2 3,$(BENCH_FIG_LIST))))
+	$(filter 1 2 3 7 9,$(BENCH_FIG_LIST))))
+# The figures gntbench also runs stock against stock (the controls).
+BENCH_CONTROL_FIGS := $(subst $(bench_space),$(bench_comma),$(strip \
+	$(filter 1 2 7 9,$(BENCH_FIG_LIST))))
 
 BENCH_OUT := $(TOP)/bench
 BENCH_OBJ := $(BUILD)/bench
@@ -82,6 +85,7 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 		"DMBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_DM_MB)'" \
 		"VCHANBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_VCHAN_MB)'" \
 		"BENCH_GNT_FIGS='$(BENCH_GNT_FIGS)'" \
+		"BENCH_CONTROL_FIGS='$(BENCH_CONTROL_FIGS)'" \
 		"BENCH_FIGS=',$(BENCH_FIGS),'" \
 		>$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@

@@ -80,17 +80,25 @@ void gntmap_map_get(struct gntmap_map *map)
 }
 
 /*
- * Drops a reference; the last one frees the map and may sleep.  Every
- * caller that can reach the last reference runs in process or work
- * context: the invalidate callback never does, because the VMA it serves
- * still holds a reference.  The module reference goes last, so that
- * nothing of the map is touched once rmmod may go ahead.
+ * Drops a reference; the last one unsubscribes, frees the map and may
+ * sleep.  Every caller that can reach the last reference runs in process
+ * or work context, with no lock an invalidate callback takes: the
+ * callback itself never does, because it starts an unmap only of MAPPED
+ * pages, and those exist only while a VMA, which holds a reference,
+ * covers them.  The module reference goes last, so that nothing of the
+ * map is touched once rmmod may go ahead.
  */
 void gntmap_map_put(struct gntmap_map *map)
 {
 	if (!refcount_dec_and_test(&map->users))
 		return;
 	gntmap_who_del(map);
+
+	/* Waits out a callback still running on the old range. */
+	if (map->sub_live) {
+		itn_sub_remove(&map->sub);
+		map->sub_live = false;
+	}
 
 	/* The event goes out only now that every grant is unmapped. */
 	gntmap_notify_release(map);

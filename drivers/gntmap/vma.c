@@ -64,11 +64,15 @@ static void gntmap_vma_open(struct vm_area_struct *vma)
 }
 
 /*
- * The last VMA of a map unmaps what is left and unsubscribes.  The mmap
- * lock is held, but munmap may have downgraded it to read before the
- * close (6.1 and 6.12 do), so an invalidation of the range, the OOM
- * reaper's for one, may still be running: map->lock orders it against the
- * unmap here, and itn_sub_remove() waits for it to finish.
+ * The last VMA of a map unmaps what is left.  The mmap lock is held, but
+ * munmap may have downgraded it to read before the close (6.1 and 6.12
+ * do), so an invalidation of the range, the OOM reaper's for one, may
+ * still be running: map->lock orders it against the unmap here.  The
+ * subscription stays until the map's last reference (gntmap_map_put()),
+ * as stock keeps its notifier until the map is freed: removing it here
+ * made every munmap pay for the core's tree and registry (figure 2 of
+ * docs/performance.md).  Until then an invalidation of the old range only
+ * finds pages that are no longer MAPPED.
  */
 static void gntmap_vma_close(struct vm_area_struct *vma)
 {
@@ -86,10 +90,6 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		gntmap_unmap_range(map, 0, map->count);
 	mutex_unlock(&map->lock);
 
-	if (last && map->sub_live) {
-		itn_sub_remove(&map->sub);
-		map->sub_live = false;
-	}
 	gntmap_path->close(map);
 	gntmap_map_put(map);
 }

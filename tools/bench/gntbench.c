@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gntbench: figures 1-3 of `make bench` (docs/performance.md), in dom0.
+ * gntbench: figures 1-3, 7 and 9 of `make bench` (docs/performance.md), in
+ * dom0.
  *
  * Two gntdev-ABI devices, ours (gntmap) and the baseline (stock
  * xen-gntdev), are driven through the raw ioctl ABI by the same code, each
@@ -28,7 +29,20 @@
 #define NREFS		512u
 #define MAX_LIVE	8192u
 
-enum wop { W_CYCLE = 1, W_GROW, W_PROBE, W_ANON, W_VMAS };
+/*
+ * Figure 9: WIN_LIVE windows of WIN_PAGES pages each, over WIN_REFS refs
+ * (the test domain's largest share, docs/testdom.md): each ref is in at
+ * most 13 live windows of a worker, 26 of both, within Xen's pin limit.
+ */
+#define WIN_PAGES	1024u
+#define WIN_LIVE	50u
+#define WIN_REFS	4096u
+
+/* Figure 7: batches of segments, each on a page of its own. */
+#define COPY_MAX	64u
+
+enum wop { W_CYCLE = 1, W_GROW, W_PROBE, W_ANON, W_VMAS, W_COPY, W_WIN_SETUP,
+	   W_WIN_CYCLE };
 
 /* The steps of a map cycle (figure 1) and of a probe (figure 2). */
 static const char *const f1_phase[] = { "map-ioctl", "mmap", "touch",
@@ -38,7 +52,8 @@ static const char *const f2_op[] = { "map-ioctl", "mmap", "munmap",
 
 static size_t page_size;
 static uint32_t domid;
-static uint32_t refs[NREFS];
+static uint32_t refs[WIN_REFS];
+static unsigned int nrefs = NREFS;
 static unsigned int repeats = 5, probes = 16, budget_ms = 150;
 static const char *ours_path, *base_path;
 
@@ -260,6 +275,144 @@ static int do_anon(unsigned int ms, double *v)
 }
 
 /*
+ * Figure 7: GRANT_COPY of @arg's batch (COPY_ARG) for @ms: one ioctl per
+ * batch, segment i between ref i and a local page of its own, every
+ * status checked.  v[0]: segments per second, v[1]: MiB/s.
+ */
+#define COPY_ARG(nseg, len, out) ((nseg) | (len) << 8 | (out) << 24)
+
+static int do_copy(int fd, unsigned int arg, unsigned int ms, double *v)
+{
+	static struct ioctl_gntdev_grant_copy_segment seg[COPY_MAX];
+	static uint8_t *buf;
+	unsigned int nseg = arg & 0xff, len = (arg >> 8) & 0xffff;
+	bool out = arg >> 24;
+	struct ioctl_gntdev_grant_copy c = { .count = nseg, .segments = seg };
+	unsigned long batches = 0;
+	double t0, t;
+	unsigned int i;
+
+	if (!nseg || nseg > COPY_MAX || !len || len > page_size)
+		return EINVAL;
+	if (!buf) {
+		buf = mmap(NULL, COPY_MAX * page_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (buf == MAP_FAILED) {
+			buf = NULL;
+			return errno;
+		}
+		memset(buf, 0x5a, COPY_MAX * page_size);
+	}
+	memset(seg, 0, sizeof(seg));
+	for (i = 0; i < nseg; i++) {
+		struct ioctl_gntdev_grant_copy_segment *g = &seg[i];
+
+		g->len = len;
+		if (out) {
+			g->source.virt = buf + (size_t)i * page_size;
+			g->dest.foreign.ref = refs[i];
+			g->dest.foreign.domid = domid;
+			g->flags = GNTCOPY_dest_gref;
+		} else {
+			g->source.foreign.ref = refs[i];
+			g->source.foreign.domid = domid;
+			g->dest.virt = buf + (size_t)i * page_size;
+			g->flags = GNTCOPY_source_gref;
+		}
+	}
+	t0 = bench_now_ns();
+	do {
+		for (i = 0; i < nseg; i++)
+			seg[i].status = GNTST_general_error;
+		if (ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &c))
+			return errno;
+		for (i = 0; i < nseg; i++)
+			if (seg[i].status != GNTST_okay)
+				return EIO;
+		batches++;
+		t = bench_now_ns();
+	} while (batches < 3 || t - t0 < ms * 1e6);
+	v[0] = batches * nseg / ((t - t0) / 1e9);
+	v[1] = v[0] * len / (1024.0 * 1024.0);
+	return 0;
+}
+
+/* Figure 9: the live windows, oldest first, and where the next one starts. */
+static struct live wins[WIN_LIVE + 1];
+static unsigned int win_first, win_count, win_serial;
+
+/* Open a window: MAP_GRANT_REF of WIN_PAGES refs, mmap, a read of each page. */
+static int win_open(int fd)
+{
+	static uint32_t r[WIN_PAGES];
+	struct live *w = &wins[(win_first + win_count) % (WIN_LIVE + 1)];
+	unsigned int start = (win_serial * WIN_PAGES) % WIN_REFS, i;
+	volatile uint8_t *p;
+	int err;
+
+	if (win_count > WIN_LIVE)
+		return ENOSPC;
+	for (i = 0; i < WIN_PAGES; i++)
+		r[i] = refs[(start + i) % WIN_REFS];
+	err = map_ioctl(fd, r, WIN_PAGES, &w->off);
+	if (!err)
+		err = map_mmap(fd, w->off, WIN_PAGES, PROT_READ | PROT_WRITE,
+			       &w->addr);
+	if (err)
+		return err;
+	p = w->addr;
+	for (i = 0; i < WIN_PAGES; i++)
+		(void)p[(size_t)i * page_size];
+	win_serial++;
+	win_count++;
+	return 0;
+}
+
+/* Close the oldest window: munmap, UNMAP_GRANT_REF. */
+static int win_close(int fd)
+{
+	struct live *w = &wins[win_first];
+
+	if (!win_count)
+		return ENOENT;
+	if (munmap(w->addr, (size_t)WIN_PAGES * page_size))
+		return errno;
+	win_first = (win_first + 1) % (WIN_LIVE + 1);
+	win_count--;
+	return unmap_ioctl(fd, w->off, WIN_PAGES);
+}
+
+/*
+ * Figure 9: open a window and close the oldest, whole cycles for @ms and
+ * at least four.
+ * v[0..2]: milliseconds per cycle to open, to close, and both.
+ */
+static int do_win_cycle(int fd, unsigned int ms, double *v)
+{
+	double t0 = bench_now_ns(), s[3], o = 0, c = 0;
+	unsigned long cycles = 0;
+	int r;
+
+	do {
+		s[0] = bench_now_ns();
+		r = win_open(fd);
+		s[1] = bench_now_ns();
+		if (!r)
+			r = win_close(fd);
+		s[2] = bench_now_ns();
+		if (r)
+			return r;
+		o += s[1] - s[0];
+		c += s[2] - s[1];
+		cycles++;
+	} while (cycles < 4 || s[2] - t0 < ms * 1e6);
+	v[0] = o / cycles / 1e6;
+	v[1] = c / cycles / 1e6;
+	v[2] = v[0] + v[1];
+	return 0;
+}
+
+/*
  * A worker on device @ctx (NULL: none).  Figures 1 and 3 take many short
  * samples, a third of the budget each: the host's load swings on a scale
  * of seconds, and a round must fall inside one swing to compare.
@@ -288,6 +441,18 @@ static int serve(void *ctx, int op, unsigned int arg, double *v)
 		return do_anon(ms, v);
 	case W_VMAS:
 		return do_vmas(arg);
+	case W_COPY:
+		return do_copy(fd, arg, ms, v);
+	case W_WIN_SETUP:
+		while (win_count < arg) {
+			int r = win_open(fd);
+
+			if (r)
+				return r;
+		}
+		return 0;
+	case W_WIN_CYCLE:
+		return do_win_cycle(fd, ms, v);
 	}
 	return EINVAL;
 }
@@ -357,18 +522,23 @@ static void figure1(void)
 	stop(w, 2);
 }
 
-/* Figure 2: latencies next to N live one-page maps on one file. */
+/*
+ * Figure 2: latencies next to N live one-page maps on one file.  A third
+ * worker, on our device with no map but the probe's, joins the rounds of
+ * the largest N: fig2-scaling-<op> compares ours there with ours at N=1
+ * under the same load, paired like every other ratio.
+ */
 static void figure2(const unsigned int *ns, unsigned int nn)
 {
-	const char *paths[2] = { ours_path, base_path };
-	static const char *const side[2] = { "ours", "baseline" };
-	struct bench_samples s[2];
-	struct bench_worker w[2];
-	unsigned int i, k, who = 0;
+	const char *paths[3] = { ours_path, base_path, ours_path };
+	static const char *const side[3] = { "ours", "baseline", "ours at N=1" };
+	struct bench_samples s[3];
+	struct bench_worker w[3];
+	unsigned int i, k, who = 0, nw;
 	char name[64];
 	int err = 0;
 
-	if (start(w, paths, 2, "fig2"))
+	if (start(w, paths, 3, "fig2"))
 		return;
 	for (i = 0; i < nn && !err; i++) {
 		/* Grow each by one less: the probe itself is the N-th map. */
@@ -378,8 +548,9 @@ static void figure2(const unsigned int *ns, unsigned int nn)
 			if (err)
 				break;
 		}
+		nw = i == nn - 1 && ns[i] > 1 ? 3 : 2;
 		if (!err)
-			err = bench_worker_rounds(w, 2, repeats, W_PROBE, 0, s,
+			err = bench_worker_rounds(w, nw, repeats, W_PROBE, 0, s,
 						  &who);
 		for (k = 0; k < 4; k++) {
 			snprintf(name, sizeof(name), "fig2-%s-n%u", f2_op[k],
@@ -392,8 +563,19 @@ static void figure2(const unsigned int *ns, unsigned int nn)
 						  s[1].v[k], repeats, false,
 						  ns[i], f2_op[k]);
 		}
+		for (k = 0; nw == 3 && k < 4; k++) {
+			snprintf(name, sizeof(name), "fig2-scaling-%s",
+				 f2_op[k]);
+			if (err)
+				bench_missing(name, "us", "%s at N=%u: %s",
+					      side[who], ns[i], strerror(err));
+			else
+				bench_emit_paired(name, "us", s[0].v[k],
+						  s[2].v[k], repeats, false,
+						  ns[i], f2_op[k]);
+		}
 	}
-	stop(w, 2);
+	stop(w, 3);
 }
 
 /*
@@ -441,6 +623,86 @@ static void figure3(void)
 		bench_emit_paired(pairs[i].name, "ns", s[pairs[i].a].v[0],
 				  s[pairs[i].b].v[0], n3, false, 1024, NULL);
 	stop(w, 5);
+}
+
+/*
+ * Figure 7: GRANT_COPY, segments per second and MiB/s, for batches of 1,
+ * 16 and 64 segments of 512 B and 4 KiB, from the domU (a ref to a local
+ * page: "in") and to it ("out"), in the rounds of figure 1.
+ */
+static void figure7(void)
+{
+	static const unsigned int batch[] = { 1, 16, 64 }, len[] = { 512, 4096 };
+	static const char *const dir[] = { "in", "out" };
+	const char *paths[2] = { ours_path, base_path };
+	unsigned int n7 = short_rounds(), d, l, b;
+	struct bench_samples s[2];
+	struct bench_worker w[2];
+	char name[64], op[16];
+	int err;
+
+	if (start(w, paths, 2, "fig7"))
+		return;
+	for (d = 0; d < 2; d++)
+		for (l = 0; l < 2; l++)
+			for (b = 0; b < 3; b++) {
+				snprintf(op, sizeof(op), "%s-%u", dir[d], len[l]);
+				snprintf(name, sizeof(name), "fig7-copy-%s-%ub-x%u",
+					 dir[d], len[l], batch[b]);
+				err = bench_worker_rounds(w, 2, n7, W_COPY,
+							  COPY_ARG(batch[b],
+								   len[l], d),
+							  s, NULL);
+				if (err) {
+					bench_missing(name, "segments/s",
+						      "grant copy failed: %s",
+						      strerror(err));
+					continue;
+				}
+				bench_emit_paired(name, "segments/s", s[0].v[0],
+						  s[1].v[0], n7, true, batch[b],
+						  op);
+				snprintf(name, sizeof(name), "fig7-mibs-%s-%ub-x%u",
+					 dir[d], len[l], batch[b]);
+				bench_emit_paired(name, "MiB/s", s[0].v[1],
+						  s[1].v[1], n7, true, batch[b],
+						  op);
+			}
+	stop(w, 2);
+}
+
+/*
+ * Figure 9: WIN_LIVE live windows of WIN_PAGES pages in each worker, then
+ * cycles of opening a new one and closing the oldest, in the rounds of
+ * figure 1: the latency of open, of close, and of the whole cycle.
+ */
+static void figure9(void)
+{
+	static const char *const what[3] = { "open", "close", "cycle" };
+	const char *paths[2] = { ours_path, base_path };
+	unsigned int n9 = short_rounds(), k, who;
+	struct bench_samples s[2];
+	struct bench_worker w[2];
+	char name[64];
+	int err = 0;
+
+	if (start(w, paths, 2, "fig9"))
+		return;
+	for (who = 0; who < 2 && !err; who++)
+		err = bench_worker_do(&w[who], W_WIN_SETUP, WIN_LIVE,
+				      s[0].v[0]);
+	if (!err)
+		err = bench_worker_rounds(w, 2, n9, W_WIN_CYCLE, 0, s, &who);
+	for (k = 0; k < 3; k++) {
+		snprintf(name, sizeof(name), "fig9-window-%s", what[k]);
+		if (err)
+			bench_missing(name, "ms", "%s: %s",
+				      who ? "baseline" : "ours", strerror(err));
+		else
+			bench_emit_paired(name, "ms", s[0].v[k], s[1].v[k], n9,
+					  false, WIN_LIVE, what[k]);
+	}
+	stop(w, 2);
 }
 
 /* NULL if both devices open, else why not. */
@@ -507,14 +769,14 @@ int main(int argc, char **argv)
 	const struct bench_opt opts[] = {
 		BENCH_STR("domain", 'd', "NAME", "sharer domain", &domain),
 		BENCH_NUM("repeats", 'r', "N",
-			  "A/B rounds of figure 2; figures 1, 3: 5 x N in 40..64",
+			  "A/B rounds of figure 2; figures 1, 3, 7, 9: 5 x N in 40..64",
 			  &repeats, 1, BENCH_MAX_ROUNDS),
 		BENCH_NUM("probes", 'p', "N", "maps per latency batch", &probes,
 			  1, 10000),
 		BENCH_NUM("budget-ms", 'b', "MS", "3 x the time of a sample",
 			  &budget_ms, 1, 60000),
-		BENCH_LIST("figures", 'f', "LIST", "figures to run (1,2,3)",
-			   figs, &nf, 8, 1, 3),
+		BENCH_LIST("figures", 'f', "LIST",
+			   "figures to run (1,2,3,7,9)", figs, &nf, 8, 1, 9),
 		BENCH_LIST("scale", 'n', "LIST",
 			   "N values of figure 2 (1,64,1024,8192)", ns, &nn, 8,
 			   1, MAX_LIVE),
@@ -522,16 +784,19 @@ int main(int argc, char **argv)
 			  "name results figN-TAG-... (e.g. pvh)", &tag),
 		{ NULL },
 	};
-	static const char *const unit[4] = { "", "pages/s", "us", "ns" };
+	static const char *const unit[10] = { "", "pages/s", "us", "ns", NULL,
+					      NULL, NULL, "segments/s", NULL,
+					      "ms" };
 	const char *why;
 	struct testdom *td;
-	bool want[4];
+	bool want[10];
 	char fig[8];
 	int r, i;
 
 	i = bench_options(argc, argv, opts, "OURS_DEV BASELINE_DEV", 2,
-			  "Figures 1-3 of make bench: map cycles, latency against the number\n"
-			  "of live maps, and the tax on anonymous mmap, for two gntdev-ABI\n"
+			  "Figures 1-3, 7 and 9 of make bench: map cycles, latency against\n"
+			  "the number of live maps, the tax on anonymous mmap, grant copy\n"
+			  "and window-sized maps, for two gntdev-ABI\n"
 			  "devices in the same boot (e.g. /dev/xen/gntmap /dev/xen/gntdev),\n"
 			  "over grants of the test domain's sharer.  Prints TAP; each\n"
 			  "figure's JSON follows '# BENCH '.\n");
@@ -544,17 +809,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bench_set_tag(tag);
-	for (i = 0; i < 4; i++)
-		want[i] = i && !nf;
-	for (i = 0; i < (int)nf; i++)
+	for (i = 0; i < 10; i++)
+		want[i] = unit[i] && *unit[i] && !nf;
+	for (i = 0; i < (int)nf; i++) {
+		if (!unit[figs[i]]) {
+			fprintf(stderr, "gntbench: no figure %u (1,2,3,7,9)\n",
+				figs[i]);
+			return 2;
+		}
 		want[figs[i]] = true;
+	}
 	page_size = sysconf(_SC_PAGESIZE);
 	bench_env();
 	clock_check();
 
 	why = dev_missing();
 	/* Nothing to compare: say why for every figure asked. */
-	for (i = 1; why && i < 4; i++) {
+	for (i = 1; why && i < 10; i++) {
 		snprintf(fig, sizeof(fig), "fig%d", i);
 		if (want[i])
 			bench_missing(fig, unit[i], "%s", why);
@@ -568,9 +839,12 @@ int main(int argc, char **argv)
 		return bench_done();
 	}
 	domid = testdom_domid(td);
-	r = testdom_share(td, NREFS, true, 0x6e7b, refs);
+	/* Figure 9 needs the domain's largest share; the others NREFS. */
+	if (want[9])
+		nrefs = WIN_REFS;
+	r = testdom_share(td, nrefs, true, 0x6e7b, refs);
 	if (r) {
-		bench_check(false, "sharer: share %u pages: %s", NREFS,
+		bench_check(false, "sharer: share %u pages: %s", nrefs,
 			    strerror(-r));
 		testdom_close(td);
 		return bench_done();
@@ -583,6 +857,10 @@ int main(int argc, char **argv)
 		figure2(ns, nn);
 	if (want[3])
 		figure3();
+	if (want[7])
+		figure7();
+	if (want[9])
+		figure9();
 	gntmap_counters("at the end");
 	/* Every worker has exited: the domU must get every page back. */
 	r = testdom_end_all_wait(td, 30000);

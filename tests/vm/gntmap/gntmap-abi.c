@@ -652,6 +652,44 @@ leak:
 	leak_check(what);
 }
 
+/*
+ * One ioctl of 100 segments of length 0 and then 100 of 64 bytes of
+ * foreign page @ref, more than one hypercall's worth of either: every
+ * segment gets GNTST_okay and every byte arrives.  @buf: 3 pages.
+ */
+static void t_copy_many(int fd, uint32_t ref, uint32_t seed, uint8_t *buf)
+{
+	const char *what = "grant copy";
+	struct ioctl_gntdev_grant_copy_segment *seg = calloc(200, sizeof(*seg));
+	struct ioctl_gntdev_grant_copy op = { .count = 200, .segments = seg };
+	unsigned int i, j, bad = 0, wrong = 0;
+	int r;
+
+	if (!T(seg != NULL, "%s: 200 segments allocated", what))
+		return;
+	memset(buf, 0, 3 * P);
+	for (i = 0; i < 200; i++) {
+		seg[i].source.foreign.ref = ref;
+		seg[i].source.foreign.domid = domid;
+		seg[i].source.foreign.offset = i < 100 ? 0 : 64 * (i % 64);
+		seg[i].dest.virt = buf + (i < 100 ? 0 : 64 * (i - 100));
+		seg[i].len = i < 100 ? 0 : 64;
+		seg[i].flags = GNTCOPY_source_gref;
+		seg[i].status = GNTST_general_error;
+	}
+	r = ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op) ? -errno : 0;
+	for (i = 0; i < 200; i++)
+		bad += seg[i].status != GNTST_okay;
+	for (i = 100; i < 200; i++)
+		for (j = 0; j < 64; j++)
+			wrong += buf[64 * (i - 100) + j] !=
+				 testdom_pattern(seed, 0, 64 * (i % 64) + j);
+	T(r == 0 && !bad && !wrong,
+	  "%s: 100 empty and 100 64-byte segments in one call (%s, %u statuses not okay, %u bytes wrong)",
+	  what, strerror(-r), bad, wrong);
+	free(seg);
+}
+
 static void t_copy(int fd)
 {
 	const char *what = "grant copy";
@@ -725,6 +763,7 @@ static void t_copy(int fd)
 	r = ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op) ? -errno : 0;
 	T(r == -EFAULT, "%s: unmapped local buffer -> EFAULT (%s)", what,
 	  strerror(-r));
+	t_copy_many(fd, refs[0], seed, buf);
 	leak_check(what);
 out:
 	free(buf);
