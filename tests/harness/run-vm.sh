@@ -316,8 +316,9 @@ if [ "$wraps" -gt 0 ]; then
 fi
 
 # The hypervisor and a dying dom0 speak only on the console: scan it all.
+checkers=$(. "$here/vm/lib.sh" && echo "$GM_CHECKERS")
 bad=$(console_before_dump | grep -E \
-	'WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:|Panic on CPU|FATAL TRAP' || true)
+	'WARNING: CPU|------------\[ cut here \]|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:|Panic on CPU|FATAL TRAP'"|$checkers" || true)
 if [ -n "$bad" ]; then
 	result "not ok" "vm: console log clean"
 	echo "$bad" | head -n 20 | sed 's/^/# /' >>"$tap"
