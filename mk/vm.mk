@@ -73,13 +73,15 @@ vm-shell: images
 HS_KVER := $(KVER)
 HS_BUILD = $(BUILD)/$(HS_KVER)/harness-selftest
 HS_KO = $(BUILD)/$(HS_KVER)/vm/dom0/lib/modules/gntmap-selftest/harness_warn.ko
-HS_SRC = $(addprefix $(HARNESS)/selftest/,harness_warn.c harness_stall.c Kbuild)
+HS_MODS := harness_stall harness_oob harness_lockdep harness_leak
+HS_SRC = $(addprefix $(HARNESS)/selftest/,harness_warn.c \
+	$(addsuffix .c,$(HS_MODS)) Kbuild)
 
 $(HS_KO): $(HS_SRC)
 	@mkdir -p $(HS_BUILD) $(dir $@)
 	@cp --preserve=timestamps $^ $(HS_BUILD)/
 	$(MAKE) -C $(KDIR) M=$(HS_BUILD) modules
-	cp $(HS_BUILD)/harness_stall.ko $(dir $@)
+	cp $(addprefix $(HS_BUILD)/,$(addsuffix .ko,$(HS_MODS))) $(dir $@)
 	cp $(HS_BUILD)/harness_warn.ko $@
 
 check-harness: vm-deps $(HS_KO)

@@ -5,7 +5,9 @@
 # runner reported every misbehaving test as "not ok" (and the control test
 # as "ok").  The run itself is expected to fail; this script passes only
 # when each failure was detected.  A second boot, with a PVH dom0, checks
-# the stalled-boot dump there too (stall.list).
+# the stalled-boot dump there too (stall.list).  On the checking kernel
+# (KERNEL=6.1-debug) a third boot checks that its checkers' reports fail a
+# run (checkers.list, leaks.list).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../../.." && pwd)/build}
@@ -67,6 +69,35 @@ tap=$RESULTS/$stage.tap
 expect "not ok" "vm: run completed \\(no progress in 'stall' past its limit" \
 	"a step that cannot be killed stops a PVH dom0's boot"
 dump_has "$stage" "a PVH dom0's state dump"
+
+# The checking kernel's reports: KASAN, lockdep and kmemleak each fail a run
+# (checkers.list and leaks.list, which only that kernel can run).
+case $kernel in
+*-debug)
+	stage=harness-selftest-checkers-$kernel
+	"$here/../run-vm.sh" -k "$kernel" -p stock --stage "$stage" \
+		selftest/checkers.list selftest/leaks.list >/dev/null
+	tap=$RESULTS/$stage.tap
+	expect "ok" "boot: kmemleak found no leak" \
+		"kmemleak finds nothing at boot"
+	expect "not ok" "oob: kernel/hypervisor log clean" \
+		"a KASAN out-of-bounds report fails its test"
+	report "the KASAN report names harness_oob_init" grep -qE \
+		"BUG: KASAN: [a-z-]+ in harness_oob_init" "$tap"
+	expect "not ok" "lockdep: kernel/hypervisor log clean" \
+		"a lockdep circular dependency report fails its test"
+	report "the lockdep report is the circular dependency" grep -q \
+		"possible circular locking dependency" "$tap"
+	expect "ok" "checkers: kmemleak found no leak" \
+		"kmemleak blames no suite that leaked nothing"
+	expect "not ok" "leaks: kmemleak found no leak" \
+		"a kmemleak unreferenced object fails its suite"
+	report "the kmemleak report is harness_leak's" grep -q \
+		"harness_leak_init" "$tap"
+	expect "not ok" "vm: console log clean" \
+		"the reports fail the console check"
+	;;
+esac
 echo "1..$((pass + fail))"
 echo "check-harness: $pass passed, $fail failed (TAP of the runs: $RESULTS)"
 [ $fail -eq 0 ]
