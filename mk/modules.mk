@@ -5,6 +5,10 @@
 ifeq ($(origin KVER),undefined)
 KVER := $(shell tests/harness/kver.sh $(KERNEL))
 endif
+# The checking kernel is built here, not packaged (debug-kernel.sh).
+ifneq ($(filter %-debug,$(KERNEL)),)
+KDIR ?= $(shell tests/harness/debug-kernel.sh kdir)
+endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
 MOD_BUILD := $(BUILD)/$(KVER)/drivers
 

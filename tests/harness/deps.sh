@@ -4,7 +4,8 @@
 # deps.sh host        install the build/test packages this machine lacks
 # deps.sh vm [KERNEL] fetch (apt-get download, never install) the packages
 #                     that go into the VM images and unpack them under
-#                     $CACHE/vmroot; KERNEL is 6.1 (default) or 6.12
+#                     $CACHE/vmroot; KERNEL is 6.1 (default), 6.12 or
+#                     6.1-debug (6.1's packages and the checking kernel)
 #
 # Idempotent: a second run neither updates the lists nor downloads again
 # when everything is already there.
@@ -21,7 +22,8 @@ die() { echo "deps: $*" >&2; exit 1; }
 HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox
 	qemu-system-x86 busybox-static cpio libxen-dev xenstore-utils kmod
 	xz-utils zstd gzip binutils perl linux-source-6.1
-	linux-headers-amd64 linux-headers-6.12-amd64"
+	linux-headers-amd64 linux-headers-6.12-amd64
+	flex bison bc libelf-dev"
 
 # What runs inside the VMs: Xen, its toolstack and their libraries, QEMU's
 # Xen device model for qdisk.  Library dependencies are listed rather than
@@ -94,7 +96,8 @@ do_vm() {
 	local uris want=() f url kpkg
 	command -v apt-get >/dev/null || die "apt-get not found"
 	mkdir -p "$debs" "$root" "$root/.unpacked"
-	kpkg=$(kernel_pkg "$kernel")
+	# The checking kernel runs with the packages of Debian's 6.1.
+	kpkg=$(kernel_pkg "${kernel%-debug}")
 	# --print-uris names the exact file of the candidate version, so an
 	# up-to-date cache costs one apt query and no download.
 	uris=$(cd "$debs" && apt-get download --print-uris $VM_PKGS "$kpkg" \
@@ -125,6 +128,10 @@ do_vm() {
 	if [ ! -s "$root/lib/modules/$kver/modules.dep" ]; then
 		depmod -b "$root" "$kver" || die "depmod $kver failed"
 	fi
+	case $kernel in
+	*-debug) "$here/debug-kernel.sh" install "$root" ||
+		die "no checking kernel" ;;
+	esac
 	ls "$root"/boot/xen-4.17-amd64.gz >/dev/null 2>&1 ||
 		ls "$root"/boot/xen-4.17*.gz >/dev/null 2>&1 ||
 		die "no hypervisor in xen-hypervisor-4.17-amd64"

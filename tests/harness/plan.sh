@@ -5,6 +5,7 @@
 # per boot profile, "PROFILE SUITE.list...", from the @boot and @kernels
 # lines of tests/vm/suites/*.list (or of the SUITEs given), in file-name
 # order.  A suite without @boot runs on "stock", without @kernels on 6.1.
+# KERNEL=6.1-debug runs the suites of 6.1 and those naming 6.1-debug.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
@@ -22,7 +23,10 @@ for s in "$@"; do
 		END {
 			if (p == "") p = "stock"
 			if (ks == "") ks = " 6.1 "
-			if (index(ks, " " k " ")) print p, s
+			# The checking kernel runs what its base runs.
+			kb = k; sub(/-debug$/, "", kb)
+			if (index(ks, " " k " ") || index(ks, " " kb " "))
+				print p, s
 		}' "$dir/$s"
 done | awk '
 	!($1 in list) { order[++n] = $1 }
