@@ -62,6 +62,11 @@ extract() {
 build() {
 	local t0 t rel missing
 	[ -f "$dir/.done" ] && return 0
+	# One build at a time; a second caller waits and finds it done.
+	mkdir -p "$dir"
+	exec 9>"$dir/.lock"
+	flock 9
+	[ -f "$dir/.done" ] && return 0
 	for t in flex bison bc depmod; do
 		command -v "$t" >/dev/null ||
 			die "$t not found (run tests/harness/deps.sh host)"
@@ -69,7 +74,6 @@ build() {
 	[ -f /usr/include/gelf.h ] ||
 		die "libelf-dev not installed (run tests/harness/deps.sh host)"
 	t0=$(date +%s)
-	mkdir -p "$dir"
 	extract
 	rm -rf "$obj" "$root" "$root.tmp"
 	mkdir -p "$obj"
