@@ -59,6 +59,17 @@ extract() {
 	touch "$src/.extracted"
 }
 
+# The one change to Debian's source: under DEBUG_VM, mmap_assert_locked()
+# and its kin call dump_mm(), which 6.1 does not export (later kernels do),
+# so no module that asserts the mmap lock would load.  Idempotent.
+patch_src() {
+	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" && return 0
+	sed -i '/^void dump_mm(/,/^}/ s/^}$/}\nEXPORT_SYMBOL(dump_mm);/' \
+		"$src/mm/debug.c"
+	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" ||
+		die "cannot export dump_mm() in $src/mm/debug.c"
+}
+
 build() {
 	local t0 t rel missing
 	[ -f "$dir/.done" ] && return 0
@@ -75,6 +86,7 @@ build() {
 		die "libelf-dev not installed (run tests/harness/deps.sh host)"
 	t0=$(date +%s)
 	extract
+	patch_src
 	rm -rf "$obj" "$root" "$root.tmp"
 	mkdir -p "$obj"
 	echo "  CONFIG  $kver ($(basename "$frag") on allnoconfig)" >&2
