@@ -1,28 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench (docs/performance.md): gntmap against stock xen-gntdev and our
-# core against the kernel's mmu_interval_notifier, side by side.
-#
-#   make bench                     every figure: three boots + the host core
-#   make bench-vm                  the boots only (figures 1-5, 1 on PVH)
-#   make bench-stage BENCH_STAGE=pvh   one boot, kept next to earlier ones
-#   make bench-host                figure 6 only (userspace core, natively)
-#   make bench-report              table, bench/results.json, PNGs again
-#
-# Knobs: BENCH_REPEATS (5; keep it small while developing), BENCH_SCALE
-# (figure 2's N list), BENCH_PROBES, BENCH_BUDGET_MS, BENCH_VCHAN_MB,
-# BENCH_DM_MB, BENCH_FIGS (the figures to run, default 1,2,3,4,5,6: a
-# boot or the host part that serves none of them is left out), KERNEL,
-# BENCH_FRESH (bench-report without the last report's other entries).
-# Results of the VM runs go to $(BENCH_RESULTS), the report to bench/.
-#
-# The bench suites live in tests/vm/bench/, outside tests/vm/suites/, so
-# `make check` never runs them.  run-vm.sh takes them as bench/NAME.list;
-# in dom0 the rules below install them in /opt/gntmap/suites/bench/.
-
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
+# make bench: gntmap against stock xen-gntdev and our core against the
+# kernel's mmu_interval_notifier.  Targets and BENCH_* knobs: see
+# docs/performance.md.  The bench suites live in tests/vm/bench/, outside
+# tests/vm/suites/, so `make check` never runs them; run-vm.sh takes them
+# as bench/NAME.list, and dom0 gets them in /opt/gntmap/suites/bench/.
 
 BENCH_REPEATS ?= 5
 BENCH_SCALE ?= 1,64,1024,8192
@@ -47,11 +29,10 @@ BENCH_BIN = $(BENCH_DOM0)/opt/gntmap/bin
 BENCH_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-I$(TOP)/tools/bench -I$(TOP)/tests/vm/lib -I$(TOP)/tests/vm/stock \
 	-I$(TOP)/drivers/dmirror
-BENCH_COMMON := $(BENCH_OBJ)/benchout.o
+BENCH_COMMON := $(BENCH_OBJ)/benchlib.o
 
 BENCH_PROGS := gntbench dmbench vchanbench
 BENCH_LIBS_gntbench := $(BENCH_OBJ)/testdom.o -lxenstore
-BENCH_LIBS_dmbench :=
 BENCH_LIBS_vchanbench := $(BENCH_OBJ)/testdom.o -lxenvchan -lxenstore
 BENCH_LISTS := $(notdir $(wildcard $(TOP)/tests/vm/bench/*.list))
 BENCH_SUITE_DIR := bench
@@ -66,15 +47,13 @@ VM_DOM0_DEPS += $(BENCH_INSTALLED)
 
 bench-progs: $(BENCH_INSTALLED)
 
-$(BENCH_OBJ)/benchout.o: $(TOP)/tools/bench/benchout.c \
-		$(TOP)/tools/bench/benchout.h $(TOP)/tests/vm/lib/cli.h
-	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
-
-# The testdom library, compiled here: mk/vmtests.mk, which names it, is
-# read after this file.
+# The testdom library is compiled here too: mk/vmtests.mk, which names
+# it, is read after this file.
+$(BENCH_OBJ)/benchlib.o: $(TOP)/tools/bench/benchlib.c \
+		$(TOP)/tools/bench/benchlib.h $(TOP)/tests/vm/lib/cli.h
 $(BENCH_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c \
 		$(TOP)/tests/vm/lib/testdom.h $(TOP)/tests/vm/lib/testdom_pattern.h
+$(BENCH_OBJ)/benchlib.o $(BENCH_OBJ)/testdom.o:
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -c -o $@ $<
 
@@ -83,7 +62,7 @@ $(BENCH_OBJ)/vchanbench: $(BENCH_OBJ)/testdom.o \
 	$(TOP)/tests/vm/stock/vchan-proto.h
 $(BENCH_OBJ)/dmbench: $(TOP)/drivers/dmirror/dmirror_uapi.h
 $(addprefix $(BENCH_OBJ)/,$(BENCH_PROGS)): $(BENCH_OBJ)/%: \
-		$(TOP)/tools/bench/%.c $(BENCH_COMMON) $(TOP)/tools/bench/benchout.h
+		$(TOP)/tools/bench/%.c $(BENCH_COMMON) $(TOP)/tools/bench/benchlib.h
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(BENCH_COMMON) $(BENCH_LIBS_$*)
 
 $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)): $(BENCH_BIN)/%: $(BENCH_OBJ)/%
@@ -114,9 +93,9 @@ $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 # none of BENCH_FIGS is left out: dropin only serves figure 5, pvh only
 # figure 1 (on a PVH dom0).
 bench_run_list = RESULTS=$(BENCH_RESULTS) CACHE=$(CACHE) BUILD=$(BUILD) \
-	tests/harness/run-vm.sh -k $(KERNEL) -p $$(awk '$$1 == "@boot" \
+	tests/harness/run-vm.sh -P $(PLATFORM_NAME) -p $$(awk '$$1 == "@boot" \
 		{ print $$2; exit }' tests/vm/bench/$$l) \
-		--stage bench-$(KERNEL)-$${st\#bench-} $(BENCH_SUITE_DIR)/$$l
+		--stage bench-$(PLATFORM_NAME)-$${st\#bench-} $(BENCH_SUITE_DIR)/$$l
 
 bench-vm: images
 	@rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
@@ -146,11 +125,11 @@ bench-host: $(BUILD)/core/core-bench
 	done
 
 # The report keeps what this run did not measure from the last one
-# (collect.sh --merge: e.g. figures 2-6 when only figure 1 ran), each such
+# (report.py --merge: e.g. figures 2-6 when only figure 1 ran), each such
 # entry marked "earlier_run"; BENCH_FRESH=1 writes this run's alone.
 bench-report:
 	@mkdir -p $(BENCH_OUT)
-	@tools/bench/collect.sh $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
+	@tools/bench/report.py $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
 		$(BENCH_RESULTS) $(BENCH_OUT)
 
 # The VM part may fail (a figure's driver missing, a crash); the report

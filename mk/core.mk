@@ -65,10 +65,13 @@ $(CORE_OUT)/core-fuzz: $(CORE_DEPS) tests/core/fuzz.c
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $(CORE_LIB) $(CORE_KSRC) tests/core/fuzz.c -lpthread
 
-$(CORE_OUT)/core-bench: $(CORE_DEPS) tests/core/bench.c
+# With the benchmarks' option parser (tools/bench/benchlib.c).
+$(CORE_OUT)/core-bench: $(CORE_DEPS) tests/core/bench.c tools/bench/benchlib.c \
+		tools/bench/benchlib.h
 	@echo "  CC      $@"
-	@$(CC) -O2 -g $(CORE_WARN) $(CORE_CPPFLAGS) -DNDEBUG -o $@ \
-		$(CORE_LIB) $(CORE_KSRC) tests/core/bench.c -lpthread
+	@$(CC) -O2 -g $(CORE_WARN) $(CORE_CPPFLAGS) -Itools/bench \
+		-Itests/vm/lib -DNDEBUG -o $@ $(CORE_LIB) $(CORE_KSRC) \
+		tests/core/bench.c tools/bench/benchlib.c -lpthread
 
 check-host: core-check
 core-check: $(CORE_BINS)
@@ -95,11 +98,6 @@ core-bench: $(CORE_OUT)/core-bench
 	@$(CORE_OUT)/core-bench $(BENCH_ARGS)
 
 # ---- the in-VM program ----
-
-# Read before mk/modules.mk, which sets KVER the same way.
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
 
 CORE_VM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin/itn-vmtest
 VM_DOM0_DEPS += $(CORE_VM_BIN)

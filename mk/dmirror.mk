@@ -5,15 +5,11 @@
 #     linux-source-6.1 at build time with the build-time patch of
 #     tests/vm/dmirror/patch-hmm-tests.sh (never copied into the repo);
 #   - dmirror-inval, the project's invalidation-range tests;
+#   - dmirror-life, close, exit and mm-teardown races of a mirror;
 #   - dmirror-grant, a mirror of a domU grant mapped by gntmap;
 #   - dmirror-run and dmirror-agree, the suite's drivers.
 # The modules themselves (dmirror.ko, dmirror_kern.ko) are built with the
 # rest of drivers/ by mk/modules.mk.
-
-# This file is read before mk/modules.mk, which sets KVER the same way.
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
 
 DM_SRC := $(TOP)/tests/vm/dmirror
 DM_OBJ := $(BUILD)/dmirror
@@ -25,7 +21,7 @@ DM_KSRC := $(CACHE)/dmirror-ksrc
 DM_GUP_H := $(DM_KSRC)/linux-source-6.1/mm/gup_test.h
 DM_SELFTESTS := $(LINUX_SRC)/tools/testing/selftests
 
-DM_PROGS := hmm-tests dmirror-inval dmirror-grant
+DM_PROGS := hmm-tests dmirror-inval dmirror-grant dmirror-life
 DM_SCRIPTS := dmirror-run dmirror-agree
 DM_INSTALLED := $(addprefix $(DM_BIN)/,$(DM_PROGS) $(DM_SCRIPTS))
 
@@ -56,6 +52,12 @@ $(DM_OBJ)/dmirror-inval: $(DM_SRC)/dmirror-inval.c \
 		$(TOP)/drivers/dmirror/dmirror_uapi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $<
+
+$(DM_OBJ)/dmirror-life: $(DM_SRC)/dmirror-life.c \
+		$(TOP)/drivers/dmirror/dmirror_uapi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $< \
+		-lpthread
 
 # Static pattern rules: the bin directory is shared with other parts.
 # The testdom library, compiled here: mk/vmtests.mk, which names it, is

@@ -3,14 +3,13 @@
 # gntmap's userspace (docs/gntmap.md):
 #   - tools/gntmap (CLI: counters, map) and tools/gntmap-demo;
 #   - tests/vm/gntmap/: gntmap-abi (one body against stock xen-gntdev and
-#     gntmap), gntmap-stress (concurrency), gntmap-teardown (pinned
-#     pages, OOM reaper, dead domain), gntmap-load;
+#     gntmap), gntmap-upstream (upstream's fixes after 6.1, the same
+#     way), gntmap-stress (concurrency), gntmap-teardown (pinned
+#     pages, OOM reaper, dead domain), gntmap-refault (no SIGBUS after
+#     the kernel's own invalidations; unload refused while pinned),
+#     gntmap-load;
 #   - make demo: boot Xen under QEMU and run the demo in dom0.
 # The module itself is built with the rest of drivers/ by mk/modules.mk.
-
-ifndef KVER
-KVER := $(shell tests/harness/kver.sh $(KERNEL))
-endif
 
 GM_SRC := $(TOP)/tests/vm/gntmap
 GM_OBJ := $(BUILD)/gntmap-user
@@ -22,13 +21,13 @@ GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
-	gntmap-teardown
+	gntmap-teardown gntmap-refault gntmap-upstream
 GM_SCRIPTS := gntmap-load
 GM_INSTALLED := $(addprefix $(GM_BIN)/,$(GM_PROGS) $(GM_SCRIPTS))
 
 # The domU end of gntmap-vsp: Xen's vchan-socket-proxy, vsp-echo, a hook.
 GM_DOMU := $(BUILD)/$(KVER)/vm/domu
-GM_VSP := $(CACHE)/vmroot/usr/lib/xen-4.17/bin/vchan-socket-proxy
+GM_VSP = $(PLATFORM_VMROOT)/usr/lib/xen-$(PLATFORM_XENVER)/bin/vchan-socket-proxy
 GM_DOMU_INSTALLED := $(GM_DOMU)/opt/gntmap/bin/vsp-echo \
 	$(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy \
 	$(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp
@@ -63,7 +62,15 @@ $(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o $(GM_CLI)
 $(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
+$(GM_OBJ)/gntmap-upstream: $(GM_SRC)/gntmap-upstream.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM)
+	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
+
 $(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM) $(GM_CLI)
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
+
+$(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OBJ)/gmtest.o \
 		$(GM_TESTDOM) $(GM_CLI)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
@@ -89,7 +96,7 @@ $(GM_DOMU)/opt/gntmap/bin/vchan-socket-proxy: $(GM_VSP)
 	install -m 0755 $< $@
 
 $(GM_VSP):
-	tests/harness/deps.sh vm $(KERNEL)
+	tests/harness/deps.sh vm $(PLATFORM_NAME)
 
 $(GM_DOMU)/etc/gntmap/domu.d/55-gntmap-vsp: $(GM_SRC)/hooks/55-gntmap-vsp
 	@mkdir -p $(dir $@)
@@ -111,7 +118,7 @@ DEMO_RESULTS := $(BUILD)/demo
 demo: images
 	@rm -rf $(DEMO_RESULTS) && mkdir -p $(DEMO_RESULTS)
 	@echo "== make demo: Xen + dom0 + a test domU under QEMU (about a minute) =="
-	@RESULTS=$(DEMO_RESULTS) tests/harness/run-vm.sh --kernel $(KERNEL) \
+	@RESULTS=$(DEMO_RESULTS) tests/harness/run-vm.sh -P $(PLATFORM_NAME) \
 		--profile stock 30-gntmap-demo.list 2>&1 | \
 		sed -n 's/^vm-[^:]*: \(.*\)$$/  \1/p' ; \
 	if grep -q '^not ok' $(DEMO_RESULTS)/*.tap 2>/dev/null || \

@@ -2,88 +2,128 @@
 #
 # Xen under QEMU: the VM images and the runs (docs/harness.md).
 #
-#   make deps                          host packages, and the VM packages of
-#                                      every kernel of CHECK_KERNELS
-#   make images [KERNEL=6.12]          dom0 + test-domU initramfs for KERNEL
-#   make check-vm [KERNEL=6.12]        every suite, once per kernel of
-#                                      CHECK_KERNELS (default: KERNEL if
-#                                      given, else 6.1 6.12), one boot per
-#                                      profile
-#   make vm-run SUITES="a.list b.list" [KERNEL=6.12]   chosen suites only
-#   make vm-shell [PROFILE=dropin]     interactive dom0 shell (serial on stdio)
-#   make check-harness                 the runner's self-checks (not in check)
+#   make deps                            host packages, and the VM packages
+#                                        and build roots of every platform
+#                                        of CHECK_PLATFORMS
+#   make images [PLATFORM=deb13]         dom0 + test-domU initramfs
+#   make check-vm [PLATFORM=deb13]       every suite, once per platform of
+#                                        CHECK_PLATFORMS (default: PLATFORM
+#                                        if given, else every platform),
+#                                        one boot per profile, VM_JOBS boots
+#                                        at once (default: the cores, <= 4)
+#   make vm-run SUITES="a.list b.list" [PLATFORM=deb13]   chosen suites only
+#   make vm-shell [PROFILE=dropin]       interactive dom0 shell (serial on stdio)
+#   make check-harness                   the runner's self-checks (not in check)
+#   make check-debug                     check-vm's stages on the checking
+#                                        kernel (PLATFORM=deb12-debug)
 
-# "make check KERNEL=6.12" runs the 6.12 pass alone; plain "make check"
-# runs every kernel.
-ifeq ($(origin KERNEL),command line)
-CHECK_KERNELS ?= $(KERNEL)
+# "make check PLATFORM=deb13" (or KERNEL=6.12) runs that platform alone;
+# plain "make check" runs every platform.
+ifneq ($(filter command line,$(origin PLATFORM) $(origin KERNEL)),)
+CHECK_PLATFORMS ?= $(PLATFORM_NAME)
 else
-CHECK_KERNELS ?= 6.1 6.12
+CHECK_PLATFORMS ?= $(shell tests/harness/platform.sh list)
 endif
 PROFILE ?= stock
 SUITES ?=
 HARNESS := tests/harness
 VM_ENV = CACHE=$(CACHE) BUILD=$(BUILD) RESULTS=$(RESULTS)
 
-.PHONY: deps images vm-deps check-vm vm-check vm-check-kernel vm-run vm-shell \
-	check-harness harness-selftest-deps
+.PHONY: deps images vm-deps vm-progs check-vm vm-check vm-check-platform \
+	vm-run vm-shell check-harness harness-selftest-deps check-debug
 
 check-vm: vm-check
 
 deps:
 	@$(HARNESS)/deps.sh host
-	@for k in $(CHECK_KERNELS); do $(HARNESS)/deps.sh vm $$k || exit 1; done
+	@for p in $(CHECK_PLATFORMS); do \
+		$(HARNESS)/deps.sh vm $$p && $(HARNESS)/buildroot.sh $$p || exit 1; \
+	done
 
-# The parts' in-VM programs and modules first (VM_DOM0_DEPS/VM_DOMU_DEPS
-# are expanded in the recipe, when every mk/*.mk has been read).
+# The parts' in-VM programs and modules (VM_DOM0_DEPS/VM_DOMU_DEPS are
+# expanded in the recipe, when every mk/*.mk has been read), in the
+# platform's build root where it has one.  What they take from the host
+# (the release's packages, the linux-source members) is fetched first.
 vm-deps:
 	@$(HARNESS)/deps.sh host
+	@$(HARNESS)/deps.sh vm $(PLATFORM_NAME)
+	@$(MAKE) --no-print-directory linux-source
+ifneq ($(PLATFORM_BUILDROOT),)
+	@$(call in-buildroot,vm-progs)
+else
+	@$(MAKE) --no-print-directory vm-progs
+endif
+
+vm-progs:
 	@$(MAKE) --no-print-directory modules
 	$(if $(strip $(VM_DOM0_DEPS) $(VM_DOMU_DEPS)),@$(MAKE) -s --no-print-directory $(VM_DOM0_DEPS) $(VM_DOMU_DEPS))
 
 images: vm-deps
-	@$(VM_ENV) $(HARNESS)/images.sh $(KERNEL)
+	@$(VM_ENV) $(HARNESS)/images.sh $(PLATFORM_NAME)
 
-# Name every stage of every kernel before building anything, so that a
-# kernel whose images or boot fail still counts as failed.
+# Name every stage of every platform before building anything, so that a
+# platform whose images or boot fail still counts as failed.
 vm-check:
 	@mkdir -p $(RESULTS)
-	@for k in $(CHECK_KERNELS); do \
+	@for k in $(CHECK_PLATFORMS); do \
 		$(HARNESS)/plan.sh $$k | while read -r p rest; do \
 			grep -qx "vm-$$k-$$p" $(RESULTS)/expected-stages 2>/dev/null || \
 			echo "vm-$$k-$$p" >>$(RESULTS)/expected-stages; \
 		done; \
 	done
-	@rc=0; for k in $(CHECK_KERNELS); do \
-		$(MAKE) --no-print-directory vm-check-kernel KERNEL=$$k || rc=1; \
-	done; exit $$rc
+	@rc=0; : >$(BUILD)/vm-plan; for k in $(CHECK_PLATFORMS); do \
+		if $(MAKE) --no-print-directory images PLATFORM=$$k; then \
+			$(HARNESS)/plan.sh $$k | sed "s/^/$$k /" >>$(BUILD)/vm-plan; \
+		else rc=1; fi; \
+	done; \
+	$(VM_ENV) $(HARNESS)/stages.sh <$(BUILD)/vm-plan || rc=1; exit $$rc
 
-vm-check-kernel vm-run: images
+vm-check-platform vm-run: images
 	@mkdir -p $(RESULTS)
-	@rc=0; $(HARNESS)/plan.sh $(KERNEL) $(SUITES) >$(BUILD)/vm-plan-$(KERNEL); \
+	@rc=0; $(HARNESS)/plan.sh $(PLATFORM_NAME) $(SUITES) \
+		>$(BUILD)/vm-plan-$(PLATFORM_NAME); \
 	while read -r p suites; do \
-		$(VM_ENV) $(HARNESS)/run-vm.sh -k $(KERNEL) -p $$p $$suites || rc=1; \
-	done <$(BUILD)/vm-plan-$(KERNEL); exit $$rc
+		$(VM_ENV) $(HARNESS)/run-vm.sh -P $(PLATFORM_NAME) -p $$p $$suites || rc=1; \
+	done <$(BUILD)/vm-plan-$(PLATFORM_NAME); exit $$rc
+
+# The checking kernel's stages (docs/harness.md, "The checking kernel"):
+# not in make check, whose hour its build alone would take on a fresh
+# machine.
+check-debug:
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	-@$(MAKE) --no-print-directory check-vm PLATFORM=deb12-debug \
+		CHECK_PLATFORMS=deb12-debug
+	@tests/summarize.sh $(RESULTS)
 
 vm-shell: images
-	@$(VM_ENV) $(HARNESS)/run-vm.sh --shell -k $(KERNEL) -p $(PROFILE)
+	@$(VM_ENV) $(HARNESS)/run-vm.sh --shell -P $(PLATFORM_NAME) -p $(PROFILE)
 
 # The self-checks: a failing test, a hanging one and a module that WARNs
 # must each come out as "not ok"; check-harness passes only if they do.
 HS_KVER := $(KVER)
-HS_BUILD = $(BUILD)/$(HS_KVER)/harness-selftest
-HS_KO = $(BUILD)/$(HS_KVER)/vm/dom0/lib/modules/gntmap-selftest/harness_warn.ko
-HS_MODS := harness_stall harness_oob harness_lockdep harness_leak
+HS_BUILD = $(PLATFORM_BUILD)/$(HS_KVER)/harness-selftest
+HS_KO = $(PLATFORM_BUILD)/$(HS_KVER)/vm/dom0/lib/modules/gntmap-selftest/harness_warn.ko
+HS_MODS := harness_stall
+# The checking kernel's self-checks: a report of each checker it has.
+ifneq ($(PLATFORM_KDIR),)
+HS_MODS += harness_oob harness_kfence harness_lockdep harness_leak
+endif
 HS_SRC = $(addprefix $(HARNESS)/selftest/,harness_warn.c \
 	$(addsuffix .c,$(HS_MODS)) Kbuild)
 
 $(HS_KO): $(HS_SRC)
 	@mkdir -p $(HS_BUILD) $(dir $@)
 	@cp --preserve=timestamps $^ $(HS_BUILD)/
-	$(MAKE) -C $(KDIR) M=$(HS_BUILD) modules
+	$(MAKE) -C $(KDIR) M=$(HS_BUILD) \
+		$(if $(PLATFORM_KDIR),HS_CHECKERS=m) modules
 	cp $(addprefix $(HS_BUILD)/,$(addsuffix .ko,$(HS_MODS))) $(dir $@)
 	cp $(HS_BUILD)/harness_warn.ko $@
 
-check-harness: vm-deps $(HS_KO)
-	@$(VM_ENV) $(HARNESS)/images.sh $(KERNEL)
-	@$(VM_ENV) $(HARNESS)/selftest/check.sh $(KERNEL)
+check-harness: vm-deps
+ifneq ($(PLATFORM_BUILDROOT),)
+	@$(call in-buildroot,$(HS_KO))
+else
+	@$(MAKE) --no-print-directory $(HS_KO)
+endif
+	@$(VM_ENV) $(HARNESS)/images.sh $(PLATFORM_NAME)
+	@$(VM_ENV) $(HARNESS)/selftest/check.sh $(PLATFORM_NAME)

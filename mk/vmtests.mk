@@ -53,16 +53,20 @@ vmtests: $(VT_DOM0_BINS) $(VT_DOMU_KO) $(VT_DOMU_BINS) $(VT_DOMU_HOOKS) \
 # Debian's module for KVER, from the packages the harness unpacks for the
 # images (6.12 ships it xz-compressed; busybox insmod takes either).
 $(VT_DOMU_EVTCHN):
-	@test -d $(CACHE)/vmroot/lib/modules/$(KVER) || \
-		tests/harness/deps.sh vm $(KERNEL)
+	@test -d $(PLATFORM_VMROOT)/lib/modules/$(KVER) || \
+		tests/harness/deps.sh vm $(PLATFORM_NAME)
 	@mkdir -p $(dir $@)
-	@src=$$(ls $(CACHE)/vmroot/lib/modules/$(KVER)/kernel/drivers/xen/xen-evtchn.ko* \
+	@src=$$(ls $(PLATFORM_VMROOT)/lib/modules/$(KVER)/kernel/drivers/xen/xen-evtchn.ko* \
 		| head -n1) && test -n "$$src" && \
 		if [ "$${src%.xz}" != "$$src" ]; then xz -dc "$$src" >$@; \
 		else cp "$$src" $@; fi
 
 # Kbuild builds in the source directory: copy domu/ and the shared pattern
 # header (domu/ includes ../lib/testdom_pattern.h) per kernel.
+ifneq ($(PLATFORM_BUILDROOT),)
+vmtests-modules:
+	@$(call in-buildroot,vmtests-modules)
+else
 vmtests-modules:
 	@test -d $(KDIR) || tests/harness/deps.sh host
 	@mkdir -p $(VT_KBUILD)/domu $(VT_KBUILD)/lib
@@ -71,10 +75,12 @@ vmtests-modules:
 	@cp --preserve=timestamps -u $(VT_SRC)/lib/testdom_pattern.h \
 		$(VT_KBUILD)/lib/
 	$(MAKE) -C $(KDIR) M=$(VT_KBUILD)/domu $(if $(C),C=$(C)) modules
+endif
 
 vmtests-modules-all:
-	$(MAKE) vmtests-modules KERNEL=6.1
-	$(MAKE) vmtests-modules KERNEL=6.12
+	@for p in $$(tests/harness/platform.sh list); do \
+		$(MAKE) --no-print-directory vmtests-modules PLATFORM=$$p || exit 1; \
+	done
 
 $(VT_DOMU_KO): $(VT_SRC)/domu/grantshare.c $(VT_SRC)/domu/Kbuild \
 		$(VT_SRC)/lib/testdom_pattern.h

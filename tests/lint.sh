@@ -2,24 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Style gate for the kernel sources, as TAP: checkpatch.pl --no-tree on every
 # kernel C file and header, then a sparse build (C=2) of drivers/ and of the
-# test domain's module (tests/vm/domu) against each kernel.
-# usage: lint.sh CHECKPATCH_DIR KERNEL...
+# test domain's module (tests/vm/domu) against each platform's kernel.
+# usage: lint.sh CHECKPATCH_DIR PLATFORM...
 set -u
-scripts=${1:?usage: lint.sh CHECKPATCH_DIR KERNEL...}
+scripts=${1:?usage: lint.sh CHECKPATCH_DIR PLATFORM...}
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-n=0 fail=0
-tap() {	# tap ok|not-ok name [detail-file]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		fail=1
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -n 40
-	fi
-}
+. "$top/tests/tap.sh"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 files=$(git ls-files 'drivers/*.c' 'drivers/*.h' 'tests/vm/domu/*.c' 'tests/vm/domu/*.h')
@@ -28,28 +18,28 @@ for f in $files; do
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$f" >"$out" 2>&1; then
 		tap ok "checkpatch $f"
 	else
-		tap not-ok "checkpatch $f" "$out"
+		tap "not ok" "checkpatch $f"; head -n 40 "$out" | tap_note
 	fi
 done
 for k in "$@"; do
-	if ! make --no-print-directory modules KERNEL="$k" C=2 >"$out" 2>&1; then
-		tap not-ok "modules build for $k" "$out"
+	if ! make --no-print-directory modules PLATFORM="$k" C=2 >"$out" 2>&1; then
+		tap "not ok" "modules build for $k"; head -n 40 "$out" | tap_note
 		continue
 	fi
 	tap ok "modules build for $k"
 	# The test domain's module is kernel code too: same sparse gate.
-	if ! make --no-print-directory vmtests-modules KERNEL="$k" C=2 \
+	if ! make --no-print-directory vmtests-modules PLATFORM="$k" C=2 \
 		>>"$out" 2>&1; then
-		tap not-ok "domU module build for $k" "$out"
+		tap "not ok" "domU module build for $k"; head -n 40 "$out" | tap_note
 		continue
 	fi
 	if grep -E '^(/|drivers/|[a-z_]+/)[^ ]*:[0-9]+:[0-9]+: (warning|error):' "$out" |
 		grep -v '^/usr/src/' >"$out.s"; [ -s "$out.s" ]; then
-		tap not-ok "sparse clean for $k" "$out.s"
+		tap "not ok" "sparse clean for $k"; head -n 40 "$out.s" | tap_note
 	else
 		tap ok "sparse clean for $k"
 	fi
 	rm -f "$out.s"
 done
-echo "1..$n"
-exit $fail
+tap_plan
+[ "$tap_failed" -eq 0 ]

@@ -24,7 +24,8 @@
 #include "cli.h"
 #include "testdom.h"
 
-#define PAGE 4096u
+/* The system page: one grant per page of a mapping. */
+static size_t page_size;
 #define NPAGES 8u
 
 static unsigned int steps, failed;
@@ -66,10 +67,10 @@ static unsigned int bad_pages(const uint8_t *m, unsigned int first,
 	unsigned int i, off, bad = 0;
 
 	for (i = first; i < first + n; i++) {
-		for (off = 0; off < PAGE; off++)
-			if (m[i * PAGE + off] != testdom_pattern(seed, i, off))
+		for (off = 0; off < page_size; off++)
+			if (m[i * page_size + off] != testdom_pattern(seed, i, off))
 				break;
-		bad += off < PAGE;
+		bad += off < page_size;
 	}
 	return bad;
 }
@@ -105,7 +106,7 @@ static int demo(const char *domain, const char *dev)
 		op->refs[i].ref = refs[i];
 	}
 	r = ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, op);
-	m = r ? MAP_FAILED : mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+	m = r ? MAP_FAILED : mmap(NULL, NPAGES * page_size, PROT_READ | PROT_WRITE,
 				  MAP_SHARED, fd, op->index);
 	if (!step(m != MAP_FAILED, "dom0 maps the %u grants at %p (%s)",
 		  NPAGES, (void *)m, m != MAP_FAILED ? "ok" : strerror(errno)))
@@ -118,15 +119,15 @@ static int demo(const char *domain, const char *dev)
 	     "(page 0 starts %02x %02x %02x %02x %02x %02x %02x %02x)", NPAGES,
 	     m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]);
 	for (i = 0; i < NPAGES; i++)
-		for (off = 0; off < PAGE; off++)
-			m[i * PAGE + off] = testdom_pattern(seed2, i, off);
+		for (off = 0; off < page_size; off++)
+			m[i * page_size + off] = testdom_pattern(seed2, i, off);
 	r = testdom_verify(td, seed2);
 	step(r == 0, "dom0 writes new data; the domU reads it back (%d bad pages)",
 	     r);
 
 	inv0 = counter("invalidations");
 	pages0 = counter("mapped_pages");
-	munmap(m + 4 * PAGE, 4 * PAGE);
+	munmap(m + 4 * page_size, 4 * page_size);
 	step(counter("invalidations") > inv0 &&
 	     counter("mapped_pages") == pages0 - 4,
 	     "munmap of pages 4-7: the interval notifier unmapped them "
@@ -136,7 +137,7 @@ static int demo(const char *domain, const char *dev)
 	r = testdom_end_all(td);
 	step(r == 4, "the domU ends access to pages 4-7; pages 0-3 are still "
 	     "in use (%d)", r);
-	munmap(m, 4 * PAGE);
+	munmap(m, 4 * page_size);
 	un.index = op->index;
 	un.count = NPAGES;
 	step(!ioctl(fd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &un),
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 	const char *domain = "sharer", *dev = NULL, *base;
 	int c, r;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "d:D:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

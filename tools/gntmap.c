@@ -19,13 +19,10 @@
 #include <xen/xen.h>
 #include <xen/sys/gntdev.h>
 
-#define PAGE 4096u
+#include "gntmap_counters.h"
 
-static const char *const counters[] = {
-	"live_maps", "mapped_pages", "invalidations", "invalidated_pages",
-	"map_failed", "unmap_deferred", "unmap_failed", "pending_unmaps",
-	"cached_pages",
-};
+/* The system page: one grant per page of a mapping. */
+static size_t page_size;
 
 static void usage(FILE *f)
 {
@@ -36,7 +33,8 @@ static void usage(FILE *f)
 		"  counters          print the device's counters (sysfs)\n"
 		"  map DOMID REF...  map the grants read-only, show the first\n"
 		"                    bytes of each page, unmap\n"
-		"  -D, --device PATH device node (default /dev/xen/gntmap)\n"
+		"  -D, --device PATH device node (default: /dev/xen/gntmap, or\n"
+		"                    /dev/xen/gntdev when gntmap serves it)\n"
 		"  -b, --bytes N     bytes to show per page, 1-64 (default 16)\n"
 		"  -h, --help        this text\n");
 }
@@ -49,25 +47,35 @@ static int die(const char *what, int err)
 
 static int cmd_counters(const char *dev)
 {
-	const char *base = strrchr(dev, '/');
-	char path[256];
+	const char *name;
+	char dir[256];
 	unsigned int i;
 
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		long v;
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/sys/class/misc/xen!%s/counters/%s",
-			 base ? base + 1 : dev, counters[i]);
-		f = fopen(path, "r");
-		if (!f)
-			return die(path, errno);
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-		printf("%-18s %ld\n", counters[i], v);
-	}
+	gntmap_counters_dir(dir, sizeof(dir), dev);
+	if (access(dir, R_OK))
+		return die(dir, errno);
+	for (i = 0; (name = gntmap_counter_name(i)); i++)
+		printf("%-18s %ld\n", name, gntmap_counter_read(dir, name));
 	return 0;
+}
+
+/*
+ * gntmap serves /dev/xen/gntmap, or /dev/xen/gntdev in drop-in mode: the
+ * first of the two with gntmap's counters in sysfs.
+ */
+static const char *default_device(void)
+{
+	static const char *const names[] = { "gntmap", "gntdev" };
+	char path[64];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/misc/xen!%s/counters", names[i]);
+		if (!access(path, F_OK))
+			return i ? "/dev/xen/gntdev" : "/dev/xen/gntmap";
+	}
+	return "/dev/xen/gntmap";
 }
 
 static int parse_u32(const char *s, uint32_t *v)
@@ -119,17 +127,17 @@ static int cmd_map(const char *dev, unsigned int bytes, int argc,
 		err = die("MAP_GRANT_REF", errno);
 		goto out;
 	}
-	m = mmap(NULL, (size_t)n * PAGE, PROT_READ, MAP_SHARED, fd, op->index);
+	m = mmap(NULL, (size_t)n * page_size, PROT_READ, MAP_SHARED, fd, op->index);
 	if (m == MAP_FAILED) {
 		err = die("mmap", errno);
 	} else {
 		for (i = 0; i < n; i++) {
 			printf("page %u (ref %u):", i, op->refs[i].ref);
 			for (j = 0; j < bytes; j++)
-				printf(" %02x", m[i * PAGE + j]);
+				printf(" %02x", m[i * page_size + j]);
 			putchar('\n');
 		}
-		munmap(m, (size_t)n * PAGE);
+		munmap(m, (size_t)n * page_size);
 	}
 	un.index = op->index;
 	un.count = n;
@@ -149,10 +157,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *dev = "/dev/xen/gntmap";
+	const char *dev = NULL;
 	uint32_t bytes = 16;
 	int c;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "+D:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
@@ -176,6 +185,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gntmap: no command (see --help)\n");
 		return 2;
 	}
+	if (!dev)
+		dev = default_device();
 	if (!strcmp(argv[optind], "counters") && optind + 1 == argc)
 		return cmd_counters(dev);
 	if (!strcmp(argv[optind], "map"))

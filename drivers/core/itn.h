@@ -10,30 +10,23 @@
  * invalidation.  itn_range_fault() runs that whole recipe for a client.
  *
  * The locking rules, the states of the sequence and the race diagram are
- * documented once, in notifier.c above the interval-tree code, and in
- * docs/core.md.
+ * documented once, in notifier.c above the interval-tree code.
  *
  * Two back ends implement this API:
  *  - notifier.c: our own registry, one base mmu_notifier per mm shared by
  *    every client, with its own interval tree and sequence.  It also builds
  *    in userspace on the simulated mm of tests/core/.
- *  - kernel_backend.c (ITN_BACKEND_KERNEL): a thin mapping onto the kernel's
- *    mmu_interval_notifier, for side-by-side comparison.  Its symbols carry
- *    an itn_kern_ prefix so that both cores can be loaded in one boot.
+ *  - kernel_backend.c: a thin mapping onto the kernel's
+ *    mmu_interval_notifier, for side-by-side comparison (see itn_kern.h).
  */
 #ifndef _ITN_H
 #define _ITN_H
 
 #include "itn_port.h"
 
+/* The comparison build renames the API; clients never see the difference. */
 #ifdef ITN_BACKEND_KERNEL
-#define itn_sub_insert		itn_kern_sub_insert
-#define itn_sub_insert_locked	itn_kern_sub_insert_locked
-#define itn_sub_remove		itn_kern_sub_remove
-#define itn_read_begin		itn_kern_read_begin
-#define itn_synchronize		itn_kern_synchronize
-#define itn_range_fault		itn_kern_range_fault
-#define itn_backend_name	itn_kern_backend_name
+#include "itn_kern.h"
 #endif
 
 struct itn_sub;
@@ -60,19 +53,15 @@ struct itn_sub_ops {
 
 /*
  * One subscription.  Embedded in the client's own object; all fields are
- * private to the core.
+ * private to the core.  mni is a real mmu_interval_notifier: the kernel
+ * back end registers it, our back end keeps its tree node, deferred-list
+ * link and sequence in it, and in both hmm_range_fault() polls its
+ * sequence and stops early when an invalidation collides.
  */
 struct itn_sub {
-#ifdef ITN_BACKEND_KERNEL
-	struct mmu_interval_notifier kern;
-#else
-	struct interval_tree_node interval_tree;
-	struct itn_registry *reg;
-	struct hlist_node deferred_item;
-	unsigned long invalidate_seq;
-#endif
+	struct mmu_interval_notifier mni;
 	const struct itn_sub_ops *ops;
-	struct mm_struct *mm;
+	struct itn_registry *reg;	/* our back end only */
 };
 
 /*
@@ -118,49 +107,12 @@ void itn_synchronize(void);
 /* "itn" or "kernel": which back end this build links against. */
 const char *itn_backend_name(void);
 
-#ifndef ITN_BACKEND_KERNEL
 /*
  * Not for clients: itn_core's own module exit (and the host tests) drop
  * the registries that the mms still alive keep.
  */
 void itn_reg_drain(void);
-#endif
 
-#ifdef ITN_BACKEND_KERNEL
-static inline void itn_set_seq(struct itn_sub *sub, unsigned long cur_seq)
-{
-	mmu_interval_set_seq(&sub->kern, cur_seq);
-}
-
-static inline bool itn_read_retry(struct itn_sub *sub, unsigned long seq)
-{
-	return mmu_interval_read_retry(&sub->kern, seq);
-}
-
-static inline bool itn_check_retry(struct itn_sub *sub, unsigned long seq)
-{
-	return mmu_interval_check_retry(&sub->kern, seq);
-}
-
-static inline unsigned long itn_sub_start(const struct itn_sub *sub)
-{
-	return sub->kern.interval_tree.start;
-}
-
-static inline unsigned long itn_sub_last(const struct itn_sub *sub)
-{
-	return sub->kern.interval_tree.last;
-}
-
-/* Internal to range_fault.c: let hmm_range_fault() poll our notifier. */
-static inline void itn_hmm_bind(struct hmm_range *range, struct itn_sub *sub,
-				struct mmu_interval_notifier *anchor,
-				unsigned long seq)
-{
-	range->notifier = &sub->kern;
-	range->notifier_seq = seq;
-}
-#else
 /*
  * Called by the invalidate callback, under the client lock, with the
  * cur_seq it was given.  The next itn_read_retry() of any reader that
@@ -168,7 +120,7 @@ static inline void itn_hmm_bind(struct hmm_range *range, struct itn_sub *sub,
  */
 static inline void itn_set_seq(struct itn_sub *sub, unsigned long cur_seq)
 {
-	WRITE_ONCE(sub->invalidate_seq, cur_seq);
+	mmu_interval_set_seq(&sub->mni, cur_seq);
 }
 
 /*
@@ -178,7 +130,7 @@ static inline void itn_set_seq(struct itn_sub *sub, unsigned long cur_seq)
  */
 static inline bool itn_read_retry(struct itn_sub *sub, unsigned long seq)
 {
-	return sub->invalidate_seq != seq;
+	return mmu_interval_read_retry(&sub->mni, seq);
 }
 
 /*
@@ -187,38 +139,69 @@ static inline bool itn_read_retry(struct itn_sub *sub, unsigned long seq)
  */
 static inline bool itn_check_retry(struct itn_sub *sub, unsigned long seq)
 {
-	return READ_ONCE(sub->invalidate_seq) != seq;
+	return mmu_interval_check_retry(&sub->mni, seq);
+}
+
+static inline struct mm_struct *itn_sub_mm(const struct itn_sub *sub)
+{
+	return sub->mni.mm;
 }
 
 static inline unsigned long itn_sub_start(const struct itn_sub *sub)
 {
-	return sub->interval_tree.start;
+	return sub->mni.interval_tree.start;
 }
 
 static inline unsigned long itn_sub_last(const struct itn_sub *sub)
 {
-	return sub->interval_tree.last;
+	return sub->mni.interval_tree.last;
 }
 
 /*
- * Internal to range_fault.c.  hmm_range_fault() polls an
- * mmu_interval_notifier between page-table walks; ours is not one, so it
- * gets an anchor that never changes, and the itn_read_retry() under the
- * driver lock stays the check that counts.
+ * The collision-retry loop itself, for a client whose "fault" step is not
+ * hmm_range_fault() (gntmap's page fault handler maps a grant):
+ *
+ *	again:
+ *		seq = itn_read_begin(sub)
+ *		prepare(r)                  no client lock; -EBUSY -> again
+ *		lock(driver_lock)
+ *		itn_read_retry(sub, seq)    true -> unlock, undo(r), again
+ *		commit(r)                   make the work visible
+ *		unlock(driver_lock)
+ *
+ * @prepare builds what can be built without the client lock and must leave
+ * nothing behind when it fails; @undo (optional, called without any lock)
+ * takes back what @prepare built when the sequence moved.  After
+ * @max_retries retries it gives up with -EBUSY; a pending fatal signal
+ * ends it with -EINTR.  The caller must not hold driver_lock; it may hold
+ * the mmap lock for read (a page fault handler) as long as @prepare does
+ * not take it again.
  */
-static inline void itn_hmm_bind(struct hmm_range *range, struct itn_sub *sub,
-				struct mmu_interval_notifier *anchor,
-				unsigned long seq)
-{
-	anchor->mm = sub->mm;
-	anchor->invalidate_seq = 0;
-	range->notifier = anchor;
-	range->notifier_seq = 0;
-}
-#endif
+struct itn_retry {
+	struct itn_sub *sub;
+	struct mutex *driver_lock;
+	unsigned int max_retries;
+	/* No client lock.  0, -EBUSY (collided, try again) or an error. */
+	int (*prepare)(struct itn_retry *r);
+	/* Under driver_lock, the work since read_begin still valid. */
+	int (*commit)(struct itn_retry *r);
+	/* Optional, no lock: undo @prepare after a collision. */
+	void (*undo)(struct itn_retry *r);
+	void *private;
+	/* For prepare: what itn_read_begin() returned this round. */
+	unsigned long seq;
+	/* Out: how many times the loop started over. */
+	unsigned int retries;
+};
 
 /*
- * The HMM driver recipe, run by itn_range_fault():
+ * Returns the commit's result, -EBUSY after too many retries, -EINTR on a
+ * fatal signal, or the error of @prepare.  May sleep.
+ */
+int itn_retry_run(struct itn_retry *r);
+
+/*
+ * The HMM driver recipe, run by itn_range_fault() on itn_retry_run():
  *
  *	again:
  *		seq = itn_read_begin(sub)

@@ -14,7 +14,9 @@
 #include "itn.h"
 
 #define KT_PAGES	8
-#ifndef KT_BACKEND
+#ifdef ITN_BACKEND_KERNEL
+#define KT_BACKEND	"kernel"
+#else
 #define KT_BACKEND	"itn"
 #endif
 

@@ -9,8 +9,9 @@
  * carries invalidate_range_end.  The mm calls invalidate_range_end on every
  * notifier that has one when any start fails, and warns if the failing
  * notifier itself has an end; splitting the two keeps a non-blockable
- * refusal (-EAGAIN) balanced and silent.  end_mn is linked first (see
- * itn_reg_get()).
+ * refusal (-EAGAIN) balanced and free of that warning.  It is not silent:
+ * the mm still logs one pr_info line per refusal.  end_mn is linked first
+ * (see itn_reg_get()).
  *
  * A registry lives as long as its mm, not only while it has subscriptions,
  * as the kernel's own per-mm interval-notifier state does: registering the
@@ -45,9 +46,9 @@
  *               get cur_seq = seq and store it with itn_set_seq().
  *   inv_end     active--; when it reaches 0 with seq odd, seq++ (even and
  *               never seen before), apply the deferred list, wake readers.
- *   read_begin  s = sub->invalidate_seq; if s == seq the sub is being
+ *   read_begin  s = sub->mni.invalidate_seq; if s == seq the sub is being
  *               invalidated right now (s is odd): sleep until seq moves.
- *   read_retry  sub->invalidate_seq != s, under the client lock.
+ *   read_retry  sub->mni.invalidate_seq != s, under the client lock.
  *   insert      idle: sub seq = seq - 1, which no future seq equals;
  *               otherwise seq |= 1, sub seq = seq: readers wait for the end.
  *
@@ -166,7 +167,7 @@ itn_inv_start_range(struct itn_registry *reg,
 					range->end - 1);
 	if (node) {
 		WRITE_ONCE(reg->invalidate_seq, reg->invalidate_seq | 1);
-		first = container_of(node, struct itn_sub, interval_tree);
+		first = container_of(node, struct itn_sub, mni.interval_tree);
 	}
 	*cur_seq = reg->invalidate_seq;
 	spin_unlock(&reg->lock);
@@ -179,11 +180,11 @@ static struct itn_sub *itn_inv_next(struct itn_sub *sub,
 {
 	struct interval_tree_node *node;
 
-	node = interval_tree_iter_next(&sub->interval_tree, range->start,
+	node = interval_tree_iter_next(&sub->mni.interval_tree, range->start,
 				       range->end - 1);
 	if (!node)
 		return NULL;
-	return container_of(node, struct itn_sub, interval_tree);
+	return container_of(node, struct itn_sub, mni.interval_tree);
 }
 
 static void itn_apply_deferred(struct itn_registry *reg)
@@ -193,12 +194,14 @@ static void itn_apply_deferred(struct itn_registry *reg)
 
 	lockdep_assert_held(&reg->lock);
 	hlist_for_each_entry_safe(sub, next, &reg->deferred_list,
-				  deferred_item) {
-		if (RB_EMPTY_NODE(&sub->interval_tree.rb))
-			interval_tree_insert(&sub->interval_tree, &reg->itree);
+				  mni.deferred_item) {
+		struct interval_tree_node *node = &sub->mni.interval_tree;
+
+		if (RB_EMPTY_NODE(&node->rb))
+			interval_tree_insert(node, &reg->itree);
 		else
-			interval_tree_remove(&sub->interval_tree, &reg->itree);
-		hlist_del(&sub->deferred_item);
+			interval_tree_remove(node, &reg->itree);
+		hlist_del(&sub->mni.deferred_item);
 	}
 }
 
@@ -446,11 +449,11 @@ static void itn_sub_add(struct itn_registry *reg, struct itn_sub *sub)
 		 * knowing which: make readers of the new sub wait for it.
 		 */
 		WRITE_ONCE(reg->invalidate_seq, reg->invalidate_seq | 1);
-		hlist_add_head(&sub->deferred_item, &reg->deferred_list);
-		sub->invalidate_seq = reg->invalidate_seq;
+		hlist_add_head(&sub->mni.deferred_item, &reg->deferred_list);
+		sub->mni.invalidate_seq = reg->invalidate_seq;
 	} else {
-		sub->invalidate_seq = reg->invalidate_seq - 1;
-		interval_tree_insert(&sub->interval_tree, &reg->itree);
+		sub->mni.invalidate_seq = reg->invalidate_seq - 1;
+		interval_tree_insert(&sub->mni.interval_tree, &reg->itree);
 	}
 	spin_unlock(&reg->lock);
 }
@@ -484,12 +487,14 @@ int itn_sub_insert_locked(struct itn_sub *sub, struct mm_struct *mm,
 		return PTR_ERR(reg);
 
 	sub->reg = reg;
-	sub->mm = mm;
 	sub->ops = ops;
-	sub->interval_tree.start = start;
-	sub->interval_tree.last = last;
-	RB_CLEAR_NODE(&sub->interval_tree.rb);
-	INIT_HLIST_NODE(&sub->deferred_item);
+	/* Only hmm_range_fault() reads mni, and only mm and the seq. */
+	sub->mni.ops = NULL;
+	sub->mni.mm = mm;
+	sub->mni.interval_tree.start = start;
+	sub->mni.interval_tree.last = last;
+	RB_CLEAR_NODE(&sub->mni.interval_tree.rb);
+	INIT_HLIST_NODE(&sub->mni.deferred_item);
 	mmgrab(mm);
 	itn_sub_add(reg, sub);
 	return 0;
@@ -534,22 +539,22 @@ EXPORT_SYMBOL_GPL(itn_sub_insert);
 void itn_sub_remove(struct itn_sub *sub)
 {
 	struct itn_registry *reg = sub->reg;
-	struct mm_struct *mm = sub->mm;
+	struct mm_struct *mm = sub->mni.mm;
 	unsigned long wait_seq = 0;
 
 	might_sleep();
 	spin_lock(&reg->lock);
 	if (itn_is_invalidating(reg)) {
-		if (RB_EMPTY_NODE(&sub->interval_tree.rb)) {
+		if (RB_EMPTY_NODE(&sub->mni.interval_tree.rb)) {
 			/* Its insert is still deferred: nothing can call it. */
-			hlist_del(&sub->deferred_item);
+			hlist_del(&sub->mni.deferred_item);
 		} else {
-			hlist_add_head(&sub->deferred_item,
+			hlist_add_head(&sub->mni.deferred_item,
 				       &reg->deferred_list);
 			wait_seq = reg->invalidate_seq;
 		}
 	} else {
-		interval_tree_remove(&sub->interval_tree, &reg->itree);
+		interval_tree_remove(&sub->mni.interval_tree, &reg->itree);
 	}
 	spin_unlock(&reg->lock);
 
@@ -584,7 +589,7 @@ unsigned long itn_read_begin(struct itn_sub *sub)
 	 * @sub is inside the running invalidation.
 	 */
 	spin_lock(&reg->lock);
-	seq = READ_ONCE(sub->invalidate_seq);
+	seq = READ_ONCE(sub->mni.invalidate_seq);
 	busy = seq == reg->invalidate_seq;
 	spin_unlock(&reg->lock);
 

@@ -208,7 +208,7 @@ static long st_fault(struct st_file *f, void __user *arg)
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	s = st_find(f, req.id);
-	if (!s || s->sub.mm != current->mm)
+	if (!s || itn_sub_mm(&s->sub) != current->mm)
 		return -EINVAL;
 	sf.f.hmm_pfns = kcalloc(ST_FAULT_CHUNK, sizeof(unsigned long),
 				GFP_KERNEL);

@@ -168,7 +168,6 @@ static int dmirror_snapshot_commit(struct itn_fault *fault,
  */
 int dmirror_snapshot(struct dmirror *dm, struct hmm_dmirror_cmd *cmd)
 {
-	unsigned long pfns[DMIRROR_CHUNK_PAGES];
 	u8 perm[DMIRROR_CHUNK_PAGES];
 	unsigned long start = cmd->addr;
 	unsigned long end = start + (cmd->npages << PAGE_SHIFT);
@@ -178,23 +177,11 @@ int dmirror_snapshot(struct dmirror *dm, struct hmm_dmirror_cmd *cmd)
 	for (addr = start; addr < end;) {
 		unsigned long wend = min(end, addr +
 					 (DMIRROR_CHUNK_PAGES << PAGE_SHIFT));
-		struct itn_fault fault = {
-			.sub = &dm->sub,
-			.start = addr,
-			.end = wend,
-			.default_flags = 0,
-			.pfn_flags_mask = 0,
-			.dev_private_owner = dm,
-			.hmm_pfns = pfns,
-			.chunk_pages = ARRAY_SIZE(pfns),
-			.max_retries = dmirror_max_retries,
-			.driver_lock = &dm->lock,
-			.commit = dmirror_snapshot_commit,
-			.private = perm,
-		};
 		unsigned long n = (wend - addr) >> PAGE_SHIFT;
 
-		ret = itn_range_fault(&fault);
+		/* No fault flags: only what the page table holds now. */
+		ret = dmirror_range_fault(dm, addr, wend, 0,
+					  dmirror_snapshot_commit, perm);
 		if (ret)
 			return ret;
 		if (copy_to_user(u64_to_user_ptr(cmd->ptr + cmd->cpages),

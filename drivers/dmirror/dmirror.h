@@ -50,6 +50,11 @@ extern unsigned int dmirror_max_retries;
 /* mirror.c: the device page table and the core client. */
 int dmirror_mirror_init(struct dmirror *dm, struct mm_struct *mm);
 void dmirror_mirror_fini(struct dmirror *dm);
+int dmirror_range_fault(struct dmirror *dm, unsigned long start,
+			unsigned long end, unsigned long flags,
+			int (*commit)(struct itn_fault *fault,
+				      const struct itn_fault_chunk *chunk),
+			void *priv);
 int dmirror_fault(struct dmirror *dm, unsigned long start, unsigned long end,
 		  bool write);
 struct page *dmirror_pt_lookup(struct dmirror *dm, unsigned long addr,

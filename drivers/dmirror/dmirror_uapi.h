@@ -68,8 +68,11 @@ enum {
 	DMIRROR_EVENT_OTHER		= 255,
 };
 
+/*
+ * A refused invalidation (trylock failed) has no entry: it is counted in
+ * dmirror_stats.refusals.
+ */
 #define DMIRROR_INVAL_BLOCKABLE		0x1	/* the callback could sleep */
-#define DMIRROR_INVAL_REFUSED		0x2	/* trylock failed, -EAGAIN */
 
 /* One invalidation, as the mm described it: [start, end). */
 struct dmirror_inval {

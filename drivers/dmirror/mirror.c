@@ -154,30 +154,43 @@ static int dmirror_commit(struct itn_fault *fault,
 }
 
 /*
- * Fault [start, end) of the mirrored mm into the device page table,
- * writable if @write.  The caller holds an mmget() reference and no lock.
+ * itn_range_fault() over [start, end) of the mirrored mm, in chunks of
+ * DMIRROR_CHUNK_PAGES: @flags are the HMM_PFN_REQ_* to ask for, @commit
+ * gets each chunk under dm->lock with fault->private = @priv.  The caller
+ * holds an mmget() reference and no lock.
  */
-int dmirror_fault(struct dmirror *dm, unsigned long start, unsigned long end,
-		  bool write)
+int dmirror_range_fault(struct dmirror *dm, unsigned long start,
+			unsigned long end, unsigned long flags,
+			int (*commit)(struct itn_fault *fault,
+				      const struct itn_fault_chunk *chunk),
+			void *priv)
 {
 	unsigned long pfns[DMIRROR_CHUNK_PAGES];
 	struct itn_fault fault = {
 		.sub = &dm->sub,
 		.start = start,
 		.end = end,
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (write ? HMM_PFN_REQ_WRITE : 0),
+		.default_flags = flags,
 		.pfn_flags_mask = 0,
 		.dev_private_owner = dm,
 		.hmm_pfns = pfns,
 		.chunk_pages = ARRAY_SIZE(pfns),
 		.max_retries = dmirror_max_retries,
 		.driver_lock = &dm->lock,
-		.commit = dmirror_commit,
-		.private = dm,
+		.commit = commit,
+		.private = priv,
 	};
 
 	return itn_range_fault(&fault);
+}
+
+/* Fault [start, end) into the device page table, writable if @write. */
+int dmirror_fault(struct dmirror *dm, unsigned long start, unsigned long end,
+		  bool write)
+{
+	return dmirror_range_fault(dm, start, end, HMM_PFN_REQ_FAULT |
+				   (write ? HMM_PFN_REQ_WRITE : 0),
+				   dmirror_commit, dm);
 }
 
 /*

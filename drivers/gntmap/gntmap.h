@@ -18,14 +18,20 @@
  * Each page of a map is in one of three states, changed under map->lock
  * except for the last transition, which the asynchronous unmap makes:
  *
- *   UNMAPPED --mmap--> MAPPED --invalidate/close--> KPENDING --done--> UNMAPPED
+ *   UNMAPPED --mmap/fault--> MAPPED --unmap/close--> KPENDING --done--> UNMAPPED
  *
- * MAPPED: the grant is mapped twice, at the user PTE (GNTMAP_contains_pte)
- * and at the kernel address of map->pages[i].  Leaving MAPPED removes the
- * user PTE synchronously, so no page-table page is ever freed or reused
- * while Xen still holds it.  The kernel half is handed to
- * gnttab_unmap_refs_async(), which waits without blocking anyone while the
- * page is still in use (Qubes issue 7481).
+ * MAPPED: the grant is mapped at the kernel address of map->pages[i] (the
+ * kernel half).  The user's page table may or may not show it: on a PV
+ * dom0 Xen also maps it at the user PTE (GNTMAP_contains_pte, the user
+ * half, whose handle is unmap_ops[i].handle, INVALID_GRANT_HANDLE when
+ * absent); on an auto-translated dom0 the page itself is inserted into the
+ * VMA (struct gntmap_path_ops).  Every invalidation removes the user half
+ * synchronously, so no page-table page is ever freed or reused while Xen
+ * still holds it; one that ends the VMA's use of the range (munmap, exit)
+ * also leaves MAPPED.  A fault on a MAPPED page puts the user half back
+ * (vma.c, through the core's itn_retry_run()).  Leaving MAPPED hands the
+ * kernel half to gnttab_unmap_refs_async(), which waits without blocking
+ * anyone while the page is still in use (Qubes issue 7481).
  */
 #ifndef _GNTMAP_H
 #define _GNTMAP_H
@@ -66,8 +72,8 @@ struct gntmap_unmap_notify {
 
 struct gntmap_map {
 	/*
-	 * Everything before grants is reset when a kept map is reused
-	 * (cache.c); the arrays and the pages after it are kept.
+	 * gntmap_map_reset() sets every field but count and the arrays when
+	 * a map is handed out, new or kept (cache.c).
 	 */
 	refcount_t users;
 	unsigned long index;		/* in pages */
@@ -75,6 +81,8 @@ struct gntmap_map {
 	bool mmapped;			/* mmap() happened, never again */
 	bool readonly;
 
+	/* Serialises the page faults of the map (vma.c); before lock. */
+	struct mutex fault_lock;
 	/* Everything below: under lock, see the state comment above. */
 	struct mutex lock;
 	struct itn_sub sub;
@@ -97,6 +105,12 @@ struct gntmap_map {
 	struct gntab_unmap_queue_data **runs;
 };
 
+/* arrays.c: the per-page arrays; calls nothing else of ours */
+struct gntmap_map *gntmap_map_new(unsigned int count);
+void gntmap_map_destroy(struct gntmap_map *map);
+struct gntab_unmap_queue_data *gntmap_run(struct gntmap_map *map,
+					  unsigned int i);
+
 /* cache.c */
 struct gntmap_map *gntmap_cache_get(unsigned int count);
 bool gntmap_cache_put(struct gntmap_map *map);
@@ -104,26 +118,53 @@ void gntmap_cache_drain(void);
 
 /* main.c */
 extern unsigned int gntmap_limit;
+extern bool gntmap_enforce_max_grants;
 
 /* map.c */
 struct gntmap_map *gntmap_map_alloc(unsigned int count);
-void gntmap_map_destroy(struct gntmap_map *map);
 void gntmap_map_get(struct gntmap_map *map);
 void gntmap_map_put(struct gntmap_map *map);
-int gntmap_map_grants(struct gntmap_map *map);
+int gntmap_map_grants(struct gntmap_map *map, bool user_ptes);
 void gntmap_unmap_range(struct gntmap_map *map, unsigned int first,
 			unsigned int end);
-void gntmap_wait_idle(void);
-struct gntab_unmap_queue_data *gntmap_run(struct gntmap_map *map,
-					  unsigned int i);
+void gntmap_unmap_user_range(struct gntmap_map *map, unsigned int first,
+			     unsigned int end);
+int gntmap_map_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_unmap_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_commit_kernel_page(struct gntmap_map *map, unsigned int i);
+void gntmap_drain(void);
 
-/* map_hvm.c: the auto-translated dom0 path (PVH, HVM, Arm) */
-extern bool gntmap_xlat;
-void gntmap_xlat_init(void);
-int gntmap_xlat_check_grants(struct gntmap_map *map);
-int gntmap_xlat_map_grants(struct gntmap_map *map);
-void gntmap_xlat_flush(struct gntmap_map *map);
-int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma);
+/*
+ * What differs between the two dom0 paths.  gntmap_path_init() picks one
+ * at load from XENFEAT_auto_translated_physmap: map_pv.c for a PV dom0,
+ * where Xen writes the user PTEs; map_hvm.c for an auto-translated one
+ * (PVH, HVM, Arm), where our own pages are inserted into the VMA.
+ */
+struct gntmap_path_ops {
+	/* MAP_GRANT_REF: refuse grants this path cannot map, before mmap. */
+	int (*check_grants)(struct gntmap_map *map);
+	/* mmap: map every grant into @vma; map->lock held, sub inserted. */
+	int (*mmap)(struct gntmap_map *map, struct vm_area_struct *vma);
+	/*
+	 * Unmap the user half of the pages of [first, end) that have one;
+	 * map->lock held, no sleep.
+	 */
+	void (*unmap_user)(struct gntmap_map *map, unsigned int first,
+			   unsigned int end);
+	/*
+	 * Page fault: show page @i, MAPPED, at @addr of @vma again.
+	 * map->lock held, the core's sequence checked; 0 or -errno.
+	 */
+	int (*map_user)(struct gntmap_map *map, struct vm_area_struct *vma,
+			unsigned long addr, unsigned int i);
+	/* VMA close, after the unmap; no map->lock, a reference held. */
+	void (*close)(struct gntmap_map *map);
+};
+
+extern const struct gntmap_path_ops *gntmap_path;
+extern const struct gntmap_path_ops gntmap_pv_path;
+extern const struct gntmap_path_ops gntmap_xlat_path;
+void gntmap_path_init(void);
 
 /* vma.c */
 int gntmap_mmap(struct file *file, struct vm_area_struct *vma);

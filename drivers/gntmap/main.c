@@ -20,6 +20,11 @@ unsigned int gntmap_limit = 64 * 1024;
 module_param_named(limit, gntmap_limit, uint, 0644);
 MODULE_PARM_DESC(limit, "Most grants one MAP_GRANT_REF may ask for");
 
+bool gntmap_enforce_max_grants;
+module_param_named(enforce_max_grants, gntmap_enforce_max_grants, bool, 0644);
+MODULE_PARM_DESC(enforce_max_grants,
+		 "Honour SET_MAX_GRANTS (ENOSPC beyond it); off: ENOTTY, as stock");
+
 static bool gntmap_dropin;
 module_param_named(dropin, gntmap_dropin, bool, 0444);
 MODULE_PARM_DESC(dropin,
@@ -75,7 +80,7 @@ static int __init gntmap_init(void)
 {
 	if (!xen_domain())
 		return -ENODEV;
-	gntmap_xlat_init();
+	gntmap_path_init();
 
 	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
 	return misc_register(&gntmap_miscdev);
@@ -84,7 +89,7 @@ static int __init gntmap_init(void)
 static void __exit gntmap_exit(void)
 {
 	misc_deregister(&gntmap_miscdev);
-	gntmap_wait_idle();
+	gntmap_drain();
 	itn_synchronize();
 }
 

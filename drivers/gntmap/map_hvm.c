@@ -16,30 +16,20 @@
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/workqueue.h>
-#include <xen/features.h>
 #include <xen/grant_table.h>
 #include <xen/xen.h>
 
 #include "gntmap.h"
-
-bool gntmap_xlat;
-
-void gntmap_xlat_init(void)
-{
-	gntmap_xlat = xen_feature(XENFEAT_auto_translated_physmap);
-}
 
 /*
  * A grant this domain gave itself, mapped into an unpopulated page of its
  * own physmap: with the stock drivers on PVH the mapping reads garbage and
  * tearing it down oopses.  Refuse it before anything is mapped.
  */
-int gntmap_xlat_check_grants(struct gntmap_map *map)
+static int gntmap_xlat_check_grants(struct gntmap_map *map)
 {
 	unsigned int i;
 
-	if (!gntmap_xlat)
-		return 0;
 	for (i = 0; i < map->count; i++) {
 		domid_t d = map->grants[i].domid;
 
@@ -54,64 +44,20 @@ int gntmap_xlat_check_grants(struct gntmap_map *map)
 }
 
 /*
- * One batched hypercall maps every grant at its page's physical address.
- * Called with map->lock held; same contract as gntmap_map_grants().
- */
-int gntmap_xlat_map_grants(struct gntmap_map *map)
-{
-	unsigned int flags = GNTMAP_host_map;
-	unsigned int i, mapped = 0, failed = 0;
-
-	if (map->readonly)
-		flags |= GNTMAP_readonly;
-
-	for (i = 0; i < map->count; i++) {
-		unsigned long kaddr = (unsigned long)
-			pfn_to_kaddr(page_to_pfn(map->pages[i]));
-
-		gnttab_set_map_op(&map->kmap_ops[i], kaddr, flags,
-				  map->grants[i].ref, map->grants[i].domid);
-		gnttab_set_unmap_op(&map->kunmap_ops[i], kaddr, flags,
-				    INVALID_GRANT_HANDLE);
-	}
-
-	gnttab_map_refs(map->kmap_ops, NULL, map->pages, map->count);
-
-	for (i = 0; i < map->count; i++) {
-		if (map->kmap_ops[i].status != GNTST_okay) {
-			failed++;
-			continue;
-		}
-		map->kunmap_ops[i].handle = map->kmap_ops[i].handle;
-		map->state[i] = GNTMAP_MAPPED;
-		mapped++;
-	}
-	gntmap_count(GNTMAP_CNT_MAPPED_PAGES, mapped);
-	if (failed) {
-		map->failed = true;
-		gntmap_count(GNTMAP_CNT_MAP_FAILED, failed);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
  * Run now, in this thread, the deferred unmaps that were waiting for the
  * PTEs that a munmap or exit has just zapped: VMA close comes after the
  * zap, so a grant the process let go of is ended by the time munmap()
  * returns.  The retry is taken back from the workqueue and made here,
- * because waiting for a worker to run it cost a map cycle 1-9 ms under
- * TCG (docs/performance.md, figure 1 on PVH).  A run whose pages are
+ * because waiting for a worker to run it made every map cycle wait for the
+ * scheduler (docs/performance.md, figure 1 on PVH).  A run whose pages are
  * still in use (pinned) simply goes back to the workqueue.  Called
  * without map->lock, by a caller that holds a reference on the map.
  */
-void gntmap_xlat_flush(struct gntmap_map *map)
+static void gntmap_xlat_close(struct gntmap_map *map)
 {
 	struct gntab_unmap_queue_data *run;
 	unsigned int i;
 
-	if (!gntmap_xlat)
-		return;
 	for (i = 0; i < map->count; i++) {
 		run = gntmap_run(map, i);
 		/* Only a run's first page has its work item initialised. */
@@ -136,12 +82,44 @@ void gntmap_xlat_flush(struct gntmap_map *map)
  * caller unmaps whatever was mapped (the async unmap waits for any page
  * that vm_map_pages_zero() managed to insert to be zapped again).
  */
-int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
+static int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
 {
 	int err;
 
-	err = gntmap_xlat_map_grants(map);
+	/* One batched hypercall maps every grant at its page's address. */
+	err = gntmap_map_grants(map, false);
 	if (err)
 		return err;
 	return vm_map_pages_zero(vma, map->pages, map->count);
 }
+
+/*
+ * No user PTE was handed to Xen: there is no user half to unmap.  The mm
+ * zaps the PTEs itself, which only drops their references on our pages.
+ */
+static void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
+				   unsigned int end)
+{
+}
+
+/*
+ * Page fault: insert page @i, still granted, into @vma again.  Under
+ * map->lock with the core's sequence checked; -EBUSY means the PTE is
+ * already there, which is what the fault wanted.
+ */
+static int gntmap_xlat_map_user(struct gntmap_map *map,
+				struct vm_area_struct *vma, unsigned long addr,
+				unsigned int i)
+{
+	int err = vm_insert_page(vma, addr, map->pages[i]);
+
+	return err == -EBUSY ? 0 : err;
+}
+
+const struct gntmap_path_ops gntmap_xlat_path = {
+	.check_grants = gntmap_xlat_check_grants,
+	.mmap = gntmap_xlat_mmap,
+	.unmap_user = gntmap_xlat_unmap_user,
+	.map_user = gntmap_xlat_map_user,
+	.close = gntmap_xlat_close,
+};

@@ -5,16 +5,18 @@
  *
  *  - split (partial munmap, MAP_FIXED over part, mremap shrink): allowed;
  *    the invalidation unmaps the grants of the part that goes, the rest
- *    stays mapped.  Every piece holds a reference on the map.
+ *    stays mapped.  Every piece holds a reference on the map.  A page
+ *    still in a VMA whose user half an invalidation took (the 2 MiB range
+ *    of a huge-PMD split, MADV_DONTNEED) is faulted back in.
  *  - mremap grow: refused by VM_DONTEXPAND.  mremap move: refused; the
  *    kernel has already invalidated the old range when it asks us, so
- *    those grants are gone, but nothing leaks and no PTE moves.
+ *    those grants are gone, but nothing leaks and no PTE moves; a touch
+ *    at the old address maps the grant again.
  *  - mprotect: refused unless nothing changes, because Xen owns the PTEs;
  *    write on a read-only map fails earlier (VM_MAYWRITE is clear).
  *  - fork: VM_DONTCOPY, the child has no mapping.
  */
 #include <linux/mm.h>
-#include <asm/xen/page.h>
 
 #include "gntmap.h"
 
@@ -31,20 +33,41 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * A copy of our VMA in another mm: fork after madvise(MADV_DOFORK) cleared
+ * VM_DONTCOPY.  Our subscription does not cover that mm, so the copy must
+ * never hold a grant: it gets no PTEs (VM_WIPEONFORK, set here because
+ * dup_mmap() calls ->open on the child's VMA before its VM_WIPEONFORK
+ * test in front of copy_page_range(): so since 6.10's "fork: defer
+ * linking file vma until vma is fully initialized", which Debian's 6.1
+ * has too), a fault in it is SIGBUS, and it does not count among the
+ * map's VMAs.
+ */
+static bool gntmap_vma_foreign(struct gntmap_map *map,
+			       struct vm_area_struct *vma)
+{
+	return vma->vm_mm != itn_sub_mm(&map->sub);
+}
+
 static void gntmap_vma_open(struct vm_area_struct *vma)
 {
 	struct gntmap_map *map = vma->vm_private_data;
 
 	mutex_lock(&map->lock);
-	map->vmas++;
+	if (gntmap_vma_foreign(map, vma))
+		vm_flags_set(vma, VM_WIPEONFORK | VM_DONTCOPY);
+	else
+		map->vmas++;
 	mutex_unlock(&map->lock);
 	gntmap_map_get(map);
 }
 
 /*
  * The last VMA of a map unmaps what is left and unsubscribes.  The mmap
- * lock is held for write, so no invalidation of ours can start, but one
- * of the OOM reaper could still be running: itn_sub_remove() waits for it.
+ * lock is held, but munmap may have downgraded it to read before the
+ * close (6.1 and 6.12 do), so an invalidation of the range, the OOM
+ * reaper's for one, may still be running: map->lock orders it against the
+ * unmap here, and itn_sub_remove() waits for it to finish.
  */
 static void gntmap_vma_close(struct vm_area_struct *vma)
 {
@@ -52,6 +75,11 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 	bool last;
 
 	mutex_lock(&map->lock);
+	if (gntmap_vma_foreign(map, vma)) {
+		mutex_unlock(&map->lock);
+		gntmap_map_put(map);
+		return;
+	}
 	last = !--map->vmas;
 	if (last)
 		gntmap_unmap_range(map, 0, map->count);
@@ -61,8 +89,118 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		itn_sub_remove(&map->sub);
 		map->sub_live = false;
 	}
-	gntmap_xlat_flush(map);
+	gntmap_path->close(map);
 	gntmap_map_put(map);
+}
+
+/*
+ * One page fault of a map, as the steps of the core's itn_retry_run():
+ * prepare maps the kernel half if an ended grant must come back (no
+ * lock), commit records it and puts the user half back (map->lock, the
+ * sequence checked), undo ends the kernel half again after a collision.
+ */
+struct gntmap_fault {
+	struct itn_retry retry;
+	struct gntmap_map *map;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	unsigned int i;
+	bool fresh;		/* prepare mapped the kernel half */
+};
+
+static int gntmap_fault_prepare(struct itn_retry *r)
+{
+	struct gntmap_fault *f = container_of(r, struct gntmap_fault, retry);
+	struct gntmap_map *map = f->map;
+
+	f->fresh = false;
+	switch (READ_ONCE(map->state[f->i])) {
+	case GNTMAP_MAPPED:
+		return 0;
+	case GNTMAP_UNMAPPED:
+		if (READ_ONCE(map->failed))
+			return -EIO;
+		if (gntmap_map_kernel_page(map, f->i))
+			return -EIO;
+		f->fresh = true;
+		return 0;
+	default:
+		/* Its unmap waits for a pin (docs/gntmap.md). */
+		return -EIO;
+	}
+}
+
+static int gntmap_fault_commit(struct itn_retry *r)
+{
+	struct gntmap_fault *f = container_of(r, struct gntmap_fault, retry);
+	struct gntmap_map *map = f->map;
+
+	if (f->fresh) {
+		/* Only faults, which we keep out, leave UNMAPPED. */
+		gntmap_commit_kernel_page(map, f->i);
+		f->fresh = false;
+	}
+	if (map->state[f->i] != GNTMAP_MAPPED)
+		return -EIO;
+	return gntmap_path->map_user(map, f->vma, f->addr, f->i);
+}
+
+static void gntmap_fault_undo(struct itn_retry *r)
+{
+	struct gntmap_fault *f = container_of(r, struct gntmap_fault, retry);
+
+	if (f->fresh)
+		gntmap_unmap_kernel_page(f->map, f->i);
+	f->fresh = false;
+}
+
+/*
+ * An access to a page of the map that has no PTE: its user half went in
+ * an invalidation that left the VMA in place.  Runs with the mmap lock
+ * held for read (on 6.12 too: without map_pages the mm never calls us
+ * under the VMA lock alone).  Lock order: mmap lock, map->fault_lock, the
+ * core's read_begin (which may wait for a running invalidation; that
+ * never waits for the fault lock), map->lock.
+ */
+static vm_fault_t gntmap_vma_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct gntmap_map *map = vma->vm_private_data;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct gntmap_fault f = {
+		.retry = {
+			.sub = &map->sub,
+			.driver_lock = &map->lock,
+			.max_retries = 16,
+			.prepare = gntmap_fault_prepare,
+			.commit = gntmap_fault_commit,
+			.undo = gntmap_fault_undo,
+		},
+		.map = map,
+		.vma = vma,
+		.addr = addr,
+		.i = (addr - map->base) >> PAGE_SHIFT,
+	};
+	int err;
+
+	/* A VMA of another mm (a fork) is not covered by our subscription. */
+	if (gntmap_vma_foreign(map, vma) || addr < map->base ||
+	    f.i >= map->count)
+		return VM_FAULT_SIGBUS;
+
+	mutex_lock(&map->fault_lock);
+	err = itn_retry_run(&f.retry);
+	mutex_unlock(&map->fault_lock);
+	switch (err) {
+	case 0:
+	case -EINTR:	/* dying: the access is never made again */
+	case -EBUSY:	/* invalidated all along: the access faults again */
+		return VM_FAULT_NOPAGE;
+	case -ENOMEM:
+		return VM_FAULT_OOM;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
 }
 
 static int gntmap_vma_mremap(struct vm_area_struct *vma)
@@ -79,9 +217,12 @@ static int gntmap_vma_mprotect(struct vm_area_struct *vma,
 	return (newflags & prot) == (vma->vm_flags & prot) ? 0 : -EINVAL;
 }
 
-/* Lets get_user_pages() find the page behind a grant PTE (pte_special). */
-static struct page *gntmap_vma_find_special_page(struct vm_area_struct *vma,
-						 unsigned long addr)
+/*
+ * Lets get_user_pages() find the page behind a grant PTE (pte_special).
+ * 7.x calls the hook find_normal_page; its contract is unchanged.
+ */
+static struct page *gntmap_vma_find_page(struct vm_area_struct *vma,
+					 unsigned long addr)
 {
 	struct gntmap_map *map = vma->vm_private_data;
 
@@ -91,33 +232,15 @@ static struct page *gntmap_vma_find_special_page(struct vm_area_struct *vma,
 static const struct vm_operations_struct gntmap_vm_ops = {
 	.open = gntmap_vma_open,
 	.close = gntmap_vma_close,
+	.fault = gntmap_vma_fault,
 	.mremap = gntmap_vma_mremap,
 	.mprotect = gntmap_vma_mprotect,
-	.find_special_page = gntmap_vma_find_special_page,
+#ifdef GNTMAP_HAVE_FIND_NORMAL_PAGE
+	.find_normal_page = gntmap_vma_find_page,
+#else
+	.find_special_page = gntmap_vma_find_page,
+#endif
 };
-
-/*
- * apply_to_page_range() callback: hand Xen the machine address of each
- * user PTE.  _GNTMAP_guest_avail0 makes Xen set the PTE's software bit
- * that Linux reads as pte_special, so the mm never treats the foreign
- * frame as one of its own pages.
- */
-static int gntmap_find_pte(pte_t *pte, unsigned long addr, void *data)
-{
-	struct gntmap_map *map = data;
-	unsigned int i = (addr - map->base) >> PAGE_SHIFT;
-	unsigned int flags = GNTMAP_host_map | GNTMAP_application_map |
-			     GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0);
-	u64 maddr = arbitrary_virt_to_machine(pte).maddr;
-
-	if (map->readonly)
-		flags |= GNTMAP_readonly;
-	gnttab_set_map_op(&map->map_ops[i], maddr, flags,
-			  map->grants[i].ref, map->grants[i].domid);
-	gnttab_set_unmap_op(&map->unmap_ops[i], maddr, flags,
-			    INVALID_GRANT_HANDLE);
-	return 0;
-}
 
 static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,
 				       unsigned long index,
@@ -165,14 +288,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 		goto unlock;
 	map->sub_live = true;
 
-	if (gntmap_xlat) {
-		err = gntmap_xlat_mmap(map, vma);
-	} else {
-		err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
-					  gntmap_find_pte, map);
-		if (!err)
-			err = gntmap_map_grants(map);
-	}
+	err = gntmap_path->mmap(map, vma);
 	if (err) {
 		gntmap_unmap_range(map, 0, map->count);
 		mutex_unlock(&map->lock);

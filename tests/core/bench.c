@@ -7,12 +7,12 @@
  * hit, at 1, 1e3, 1e5 and 1e6 subscriptions.  Both go through the sim mm's
  * notifier calls, so the figures include what the mm pays to reach them.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "sim_mm.h"
+#include "benchlib.h"
 
 /* Subscriptions live above the sim window: one page every two. */
 #define BASE		(1UL << 32)
@@ -159,8 +159,7 @@ static double now_ns(void)
 }
 
 #define BATCH 256
-static unsigned long max_reps = 1000000;
-static double budget_ns = 50e6;
+static unsigned int max_reps = 1000000, budget_ms = 50;
 
 enum op { OP_INSERT, OP_REMOVE, OP_MISS, OP_HIT, NOPS };
 static const char *const op_names[NOPS] = {
@@ -201,7 +200,7 @@ static double time_op(struct bench *b, enum op op, bool list)
 	/* The list's invalidations are linear: keep its batches short. */
 	if (list && b->n >= 100000 && (op == OP_MISS || op == OP_HIT))
 		batch = 2;
-	while (!reps || (reps < max_reps && now_ns() - t0 < budget_ns)) {
+	while (!reps || (reps < max_reps && now_ns() - t0 < budget_ms * 1e6)) {
 		t = now_ns();
 		for (j = 0; j < batch; j++, i = (i + 1) % b->n) {
 			unsigned long gap = SUB_ADDR(i) + PAGE_SIZE;
@@ -277,77 +276,31 @@ static void bench_empty(struct bench *b, bool list)
 	sim_mm_exit(b->mm);
 }
 
-static void usage(const char *prog)
-{
-	printf(
-		"usage: %s [--json] [--max-subs N] [--reps N] [--budget-ms MS]\n"
-		"Micro-benchmark of the userspace core (interval tree) against\n"
-		"a naive list registry: insert, remove, invalidate with no hit\n"
-		"and with one hit, at 1, 1e3, 1e5 and 1e6 subscriptions.\n"
-		"  --json          one JSON document instead of the table\n"
-		"  --max-subs N    skip sizes above N (default 1000000)\n"
-		"  --reps N        at most N operations per figure (1000000)\n"
-		"  --budget-ms MS  at most MS of CPU time per figure (50)\n"
-		"Figures are ns of thread CPU time per operation, best batch.\n",
-		prog);
-}
-
-static bool parse_ulong(const char *s, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && *s && !*end && *s != '-';
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "max-subs", required_argument, NULL, 'm' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "budget-ms", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const unsigned long sizes[] = { 1, 1000, 100000, 1000000 };
-	double fig[4][NOPS][2];
-	unsigned long max_subs = 1000000, v;
+	unsigned int max_subs = 1000000;
 	bool json = false, first = true;
+	const struct bench_opt opts[] = {
+		BENCH_FLAG("json", 'j', "one JSON document instead of the table",
+			   &json),
+		BENCH_NUM("max-subs", 'm', "N", "skip sizes above N", &max_subs,
+			  1, 1000000),
+		BENCH_NUM("reps", 'r', "N", "at most N operations per figure",
+			  &max_reps, 1, 1000000),
+		BENCH_NUM("budget-ms", 'b', "MS",
+			  "at most MS of CPU time per figure", &budget_ms, 1,
+			  600000),
+		{ NULL },
+	};
+	double fig[4][NOPS][2];
 	int c, s, o, l;
 
-	while ((c = getopt_long(argc, argv, "jm:r:b:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'm':
-			if (!parse_ulong(optarg, &max_subs) || !max_subs)
-				goto bad;
-			break;
-		case 'r':
-			if (!parse_ulong(optarg, &max_reps) || !max_reps)
-				goto bad;
-			break;
-		case 'b':
-			if (!parse_ulong(optarg, &v) || !v || v > 600000)
-				goto bad;
-			budget_ns = v * 1e6;
-			break;
-		case 'h':
-			usage(argv[0]);
-			return 0;
-		default:
-			/* getopt_long() has printed the one-line error. */
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "core-bench: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	bench_options(argc, argv, opts, "", 0,
+		      "Micro-benchmark of the userspace core (interval tree) against\n"
+		      "a naive list registry: insert, remove, invalidate with no hit\n"
+		      "and with one hit, at 1, 1e3, 1e5 and 1e6 subscriptions, in ns\n"
+		      "of thread CPU time per operation, best batch.\n");
 	mutex_init(&client_lock);
 
 	for (s = 0; s < 4 && sizes[s] <= max_subs; s++) {
@@ -389,7 +342,4 @@ int main(int argc, char **argv)
 			       sizes[c], fig[c][o][0], fig[c][o][1],
 			       fig[c][o][1] / fig[c][o][0]);
 	return 0;
-bad:
-	fprintf(stderr, "core-bench: bad value '%s' for an option\n", optarg);
-	return 2;
 }

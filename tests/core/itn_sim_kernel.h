@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 #include <linux/types.h>
@@ -239,10 +240,34 @@ void mmu_notifier_synchronize(void);
 
 /* ---- HMM, as in include/linux/hmm.h ---- */
 
+/* As in include/linux/mmu_notifier.h; the core never sets ops. */
+struct mmu_interval_notifier_ops;
+
 struct mmu_interval_notifier {
+	struct interval_tree_node interval_tree;
+	const struct mmu_interval_notifier_ops *ops;
 	struct mm_struct *mm;
+	struct hlist_node deferred_item;
 	unsigned long invalidate_seq;
 };
+
+static inline void mmu_interval_set_seq(struct mmu_interval_notifier *mni,
+					unsigned long cur_seq)
+{
+	WRITE_ONCE(mni->invalidate_seq, cur_seq);
+}
+
+static inline bool mmu_interval_read_retry(struct mmu_interval_notifier *mni,
+					   unsigned long seq)
+{
+	return mni->invalidate_seq != seq;
+}
+
+static inline bool mmu_interval_check_retry(struct mmu_interval_notifier *mni,
+					    unsigned long seq)
+{
+	return READ_ONCE(mni->invalidate_seq) != seq;
+}
 
 #define HMM_PFN_VALID		(1UL << 63)
 #define HMM_PFN_WRITE		(1UL << 62)

@@ -10,15 +10,18 @@ runs=${3:?}
 corpus=$(mktemp -d)
 log=$out.log
 trap 'rm -rf "$corpus"' EXIT
-echo "TAP version 13" > "$out"
-echo "1..1" >> "$out"
-if "$fuzzer" -runs="$runs" -seed=1 -max_len=512 -timeout=20 \
-	-print_final_stats=1 "$corpus" > "$log" 2>&1; then
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	echo "ok 1 - model-based fuzz, ${execs:-$runs} inputs, no mismatch" >> "$out"
-else
-	echo "not ok 1 - model-based fuzz found a failure (see $log)" >> "$out"
-	grep -m5 -E 'mismatch|ERROR|BUG|WARNING|Test unit written' "$log" |
-		sed 's/^/# /' >> "$out"
-fi
+. "$(dirname "$0")/../tap.sh"
+{
+	echo "TAP version 13"
+	echo "1..1"
+	if "$fuzzer" -runs="$runs" -seed=1 -max_len=512 -timeout=20 \
+		-print_final_stats=1 "$corpus" > "$log" 2>&1; then
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		tap ok "model-based fuzz, ${execs:-$runs} inputs, no mismatch"
+	else
+		tap "not ok" "model-based fuzz found a failure (see $log)"
+		grep -m5 -E 'mismatch|ERROR|BUG|WARNING|Test unit written' \
+			"$log" | tap_note
+	fi
+} > "$out"
 exit 0

@@ -5,6 +5,7 @@
 # "not ok" saying so, with the last lines of its stderr, so that a crash
 # can never read as a shorter pass.
 set -u
+. "$(dirname "$0")/../tap.sh"
 out=${1:?usage: run-tap.sh OUT.tap BINARY [ARGS...]}
 shift
 err=$out.stderr
@@ -14,9 +15,11 @@ plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | head -n1)
 got=$(grep -cE '^(not )?ok [0-9]+' "$out")
 if [ -z "$plan" ] || [ "$got" -lt "$plan" ] || { [ $rc -ne 0 ] &&
 	! grep -q '^not ok' "$out"; }; then
-	echo "not ok $((got + 1)) - $(basename "$1") exited with status $rc" \
-		"after $got of ${plan:-?} results" >> "$out"
-	tail -n 20 "$err" | sed 's/^/# /' >> "$out"
+	tap_n=$got
+	{
+		tap "not ok" "$(basename "$1") exited with status $rc after $got of ${plan:-?} results"
+		tail -n 20 "$err" | tap_note
+	} >> "$out"
 fi
 grep -E '^not ok' "$out" >&2
 exit 0

@@ -116,7 +116,7 @@ static int tclient_commit(struct itn_fault *f,
 		if (!(pfn & HMM_PFN_VALID))
 			continue;
 		pfn &= ~HMM_PFN_FLAGS;
-		if (sim_pte_pfn(sim_pte(c->sub.mm, a)) != pfn)
+		if (sim_pte_pfn(sim_pte(itn_sub_mm(&c->sub), a)) != pfn)
 			c->stale++;
 		c->dev[(a - SIM_MM_BASE) >> PAGE_SHIFT] = pfn;
 	}

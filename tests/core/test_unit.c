@@ -80,7 +80,7 @@ TEST(idle_insert_read_begin_remove)
 	CHECK(tclient_insert(&c1, mm, A(0), 4 * PAGE_SIZE) == 0);
 	EXPECT(itn_sub_start(&c1.sub) == A(0));
 	EXPECT(itn_sub_last(&c1.sub) == A(4) - 1);
-	EXPECT(c1.sub.mm == mm);
+	EXPECT(itn_sub_mm(&c1.sub) == mm);
 	seq = itn_read_begin(&c1.sub);
 	EXPECT(seq & 1);
 	EXPECT(!itn_read_retry(&c1.sub, seq));

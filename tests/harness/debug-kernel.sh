@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # debug-kernel.sh kver          print the release of the checking kernel
+# debug-kernel.sh key           print its cache key, SOURCE-VERSION-FRAGMENT-HASH
 # debug-kernel.sh build         build it, once per source version and fragment
 # debug-kernel.sh kdir          build it; print the tree external modules
 #                               build against (make -C KDIR M=...)
@@ -13,7 +14,7 @@
 # tests/harness/debug-kernel.config merged onto allnoconfig.  It is cached
 # under $CACHE/debug-kernel/SOURCE-VERSION-FRAGMENT-HASH/, so a second run
 # with the same source package and fragment builds nothing.  JOBS sets
-# make's -j (default 2); the build runs at nice 10.
+# make's -j (default 2); the build runs at nice 19.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +30,7 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '3,16s/^# \{0,1\}//p' "$0"
+	sed -n '3,17s/^# \{0,1\}//p' "$0"
 }
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) &&
@@ -40,7 +41,8 @@ localver=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
 kver=${srcver%%-*}$localver
 base=$CACHE/debug-kernel
 src=$base/src-$srcver/linux-source-6.1
-dir=$base/$srcver-$(sha256sum "$frag" | cut -c1-12)
+key=$srcver-$(sha256sum "$frag" | cut -c1-12)
+dir=$base/$key
 obj=$dir/obj
 root=$dir/root
 kmake=(make -C "$src" O="$obj" ARCH=x86_64)
@@ -99,7 +101,7 @@ build() {
 	[ -z "$missing" ] ||
 		die "the fragment asks for what Kconfig refused:" $missing
 	echo "  KERNEL  $kver (make -j$JOBS, log in $dir/build.log)" >&2
-	nice -n 10 "${kmake[@]}" -j"$JOBS" bzImage modules \
+	nice -n 19 "${kmake[@]}" -j"$JOBS" bzImage modules \
 		>"$dir/build.log" 2>&1 ||
 		die "build failed, see the end of $dir/build.log"
 	rel=$("${kmake[@]}" -s kernelrelease)
@@ -137,6 +139,7 @@ install_root() {
 
 case "${1:-}" in
 kver)		echo "$kver" ;;
+key)		echo "$key" ;;
 build)		build ;;
 kdir)		build; echo "$obj" ;;
 install)	install_root "${2:-}" ;;

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # deps.sh host        install the build/test packages this machine lacks
-# deps.sh vm [KERNEL] fetch (apt-get download, never install) the packages
-#                     that go into the VM images and unpack them under
-#                     $CACHE/vmroot; KERNEL is 6.1 (default), 6.12 or
-#                     6.1-debug (6.1's packages and the checking kernel)
+# deps.sh vm [PLATFORM] fetch (apt-get download, never install) the
+#                     packages that go into the VM images of PLATFORM
+#                     (platform.sh; default deb12) and unpack them under
+#                     $CACHE/vmroot-RELEASE; for deb12-debug, deb12's
+#                     packages and the checking kernel (debug-kernel.sh),
+#                     with the tools its build needs
 #
 # Idempotent: a second run neither updates the lists nor downloads again
 # when everything is already there.
@@ -14,34 +16,28 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
+BUILD=${BUILD:-$top/build}
 
 die() { echo "deps: $*" >&2; exit 1; }
 
 # Build and host-test tools.  The kernel headers come from the meta
 # packages so that security updates are followed.
-HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox
+HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox python3
 	qemu-system-x86 busybox-static cpio libxen-dev xenstore-utils kmod
 	xz-utils zstd gzip binutils perl linux-source-6.1
-	linux-headers-amd64 linux-headers-6.12-amd64
-	flex bison bc libelf-dev"
+	linux-headers-amd64 linux-headers-6.12-amd64"
 
-# What runs inside the VMs: Xen, its toolstack and their libraries, QEMU's
-# Xen device model for qdisk.  Library dependencies are listed rather than
-# resolved recursively: the image builder checks every ELF with ldd and
-# fails loudly on a library that is missing.
-VM_PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common
-	xenstore-utils qemu-system-xen qemu-system-data
-	libxencall1 libxendevicemodel1 libxenevtchn1 libxenforeignmemory1
-	libxengnttab1 libxenhypfs1 libxenmisc4.17 libxenstore4 libxentoolcore1
-	libxentoollog1 libyajl2 libncurses6 libncursesw6 libtinfo6 libgcc-s1
-	libc6 zlib1g libfdt1 libglib2.0-0 libjpeg62-turbo libpixman-1-0
-	libspice-server1 libusb-1.0-0 libudev1 libpcre2-8-0 libffi8
-	libmount1 libblkid1 libselinux1 libopus0 libssl3 liblz4-1
-	libgstreamer1.0-0 libgstreamer-plugins-base1.0-0 liborc-0.4-0
-	libsasl2-2 libunwind8 libdw1 libelf1 liblzma5 libbz2-1.0 libzstd1
-	libcap2 libuuid1 libnl-3-200 libnl-route-3-200 libaio1 libgnutls30
-	libcap-ng0 libtirpc3 libgssapi-krb5-2 libkrb5-3 libk5crypto3
-	libkrb5support0 libcom-err2 libkeyutils1 libnsl2 libstdc++6"
+# What the checking kernel's build needs besides HOST_PKGS (deb12-debug).
+DEBUG_PKGS="flex bison bc libelf-dev"
+
+# What runs inside the VMs: Xen, its toolstack, QEMU's Xen device model
+# for qdisk, and their libraries, which apt resolves (the image builder
+# checks every ELF it copies and fails loudly on a missing library).  The
+# Xen version is the release's own (platform.sh xenver).
+vm_pkgs() {	# xenver
+	echo "xen-hypervisor-$1-amd64 xen-utils-$1 xen-utils-common" \
+		"xenstore-utils qemu-system-xen qemu-system-data libgcc-s1"
+}
 
 lists_fresh() {
 	# Lists newer than a day are good enough: the point is to resolve
@@ -80,61 +76,138 @@ do_host() {
 		die "apt-get install failed"
 }
 
-# The image package of KERNEL, from the meta package, through kver.sh.
-kernel_pkg() {
-	local kver
-	kver=$("$here/kver.sh" "$1") || {
-		apt_update_once force
-		kver=$("$here/kver.sh" "$1")
-	}
-	echo "linux-image-$kver"
+plat() { "$here/platform.sh" "$@"; }
+
+# apt options for PLATFORM's downloads: its release's private state (an
+# empty status, so apt resolves the whole closure down to libc), or for
+# the host's own release the host's lists and status with a private
+# archive directory: what the host has installed is the same release's,
+# and the image builder takes it from the host.
+vm_apt_opts() {
+	local opts d=$CACHE/apt/host
+	opts=$(plat apt "$1")
+	if [ -z "$opts" ]; then
+		mkdir -p "$CACHE/debs/partial" "$d/cache"
+		opts="-o Dir::Cache::archives=$CACHE/debs -o Dir::Cache=$d/cache"
+		opts="$opts -o APT::Install-Recommends=0 -o Debug::NoLocking=1"
+	fi
+	echo "$opts"
 }
 
-# Download what is not in $CACHE/debs yet; unpack each .deb once.
-do_vm() {
-	local kernel=${1:-6.1} debs=$CACHE/debs root=$CACHE/vmroot
-	local uris want=() f url kpkg
-	command -v apt-get >/dev/null || die "apt-get not found"
-	mkdir -p "$debs" "$root" "$root/.unpacked"
-	# The checking kernel runs with the packages of Debian's 6.1.
-	kpkg=$(kernel_pkg "${kernel%-debug}")
-	# --print-uris names the exact file of the candidate version, so an
-	# up-to-date cache costs one apt query and no download.
-	uris=$(cd "$debs" && apt-get download --print-uris $VM_PKGS "$kpkg" \
-		2>&1) || {
-		apt_update_once force
-		uris=$(cd "$debs" && apt-get download --print-uris $VM_PKGS \
-			"$kpkg" 2>&1) || die "cannot resolve VM packages: $uris"
-	}
-	while read -r url f _; do
-		[ -n "$f" ] || continue
-		[ -s "$debs/$f" ] || want+=("${f%%_*}")
-	done < <(echo "$uris" | sed -n "s/^'\([^']*\)' \([^ ]*\) .*/\1 \2 x/p")
-	if [ ${#want[@]} -gt 0 ]; then
-		echo "deps: downloading ${#want[@]} packages into $debs"
-		(cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "${want[@]}") ||
+# The .deb files (name, one per line) of the closure of PKGS, downloading
+# the ones not in the archive directory yet.  The closure comes from apt's
+# simulation (--print-uris names only what is still to fetch).
+closure() {	# opts archives pkgs...
+	local opts=$1 dir=$2 sim files want f
+	shift 2
+	# shellcheck disable=SC2086
+	sim=$(apt-get $opts -s -qq install "$@" 2>&1) ||
+		die "cannot resolve $*: $sim"
+	files=$(echo "$sim" |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([^]]*\)\])\( \[.*\]\)\{0,1\}$/\1_\2_\3.deb/p' |
+		sed 's/:/%3a/')
+	# Nothing when the host has it all installed (host release only).
+	[ -n "$files" ] || return 0
+	want=0
+	for f in $files; do
+		[ -s "$dir/$f" ] || want=$((want + 1))
+	done
+	if [ $want -gt 0 ]; then
+		echo "deps: downloading $want packages into $dir" >&2
+		# shellcheck disable=SC2086
+		apt-get $opts -qq -y --download-only \
+			-o APT::Sandbox::User=root install "$@" >&2 ||
 			die "apt-get download failed"
 	fi
-	echo "$uris" | sed -n "s/^'[^']*' \([^ ]*\) .*/\1/p" |
-	while read -r f; do
+	for f in $files; do
+		[ -s "$dir/$f" ] || die "apt-get left out $f"
+	done
+	echo "$files"
+}
+
+# The .deb files of PKGS themselves, downloaded if missing, whether or not
+# the host has them installed (which hides them from the closure).
+toplevel() {	# opts archives pkgs...
+	local opts=$1 dir=$2 uris want=() f
+	shift 2
+	# The candidates' file names (download --print-uris leaves out the
+	# ones already in the directory).
+	# shellcheck disable=SC2086
+	uris=$(apt-cache $opts show --no-all-versions "$@" 2>&1) ||
+		die "cannot resolve $*: $uris"
+	uris=$(echo "$uris" | awk '/^Package:/ { p = $2 } /^Version:/ { v = $2 }
+		/^Architecture:/ { a = $2 } /^$/ && p != "" {
+			sub(/:/, "%3a", v); print p "_" v "_" a ".deb"; p = "" }
+		END { if (p != "") { sub(/:/, "%3a", v); print p "_" v "_" a ".deb" } }')
+	for f in $uris; do
+		[ -s "$dir/$f" ] || want+=("${f%%_*}")
+	done
+	if [ ${#want[@]} -gt 0 ]; then
+		echo "deps: downloading ${#want[@]} packages into $dir" >&2
+		# shellcheck disable=SC2086
+		(cd "$dir" && apt-get $opts download -qq \
+			-o APT::Sandbox::User=root "${want[@]}") >&2 ||
+			die "apt-get download failed"
+	fi
+	echo "$uris"
+}
+
+# Download what is not in the cache yet; unpack each .deb once into the
+# release's VM root.
+do_vm() {
+	local p=${1:-deb12} root kpkg kver xv opts dir suite files f
+	command -v apt-get >/dev/null || die "apt-get not found"
+	# The platform's cached facts, not a second round of apt queries.
+	eval "$(plat env "$p")"
+	p=$PLATFORM_NAME root=$PLATFORM_VMROOT kver=$PLATFORM_KVER
+	kpkg=linux-image-$kver xv=$PLATFORM_XENVER
+	opts=$(vm_apt_opts "$p")
+	dir=$(echo "$opts" | sed -n 's/.*Dir::Cache::archives=\([^ ]*\).*/\1/p')
+	mkdir -p "$root/.unpacked"
+	# shellcheck disable=SC2046
+	files="$(closure "$opts" "$dir" $(vm_pkgs "$xv"))
+$(toplevel "$opts" "$dir" $(vm_pkgs "$xv"))"
+	# The kernel from its own suite (backports), and of its closure only
+	# its own packages: the image carries modules, not an init system.
+	# The checking kernel is built here instead.
+	suite=$(plat suite "$p")
+	if [ -z "${PLATFORM_KDIR:-}" ]; then
+		files="$files
+$(closure "$opts${suite:+ -t $suite}" "$dir" "$kpkg" initramfs-tools |
+	grep "^linux-[a-z]*-$kver\|^linux-image-$kver")
+$(toplevel "$opts${suite:+ -t $suite}" "$dir" "$kpkg")"
+	fi
+	for f in $files; do
 		[ -e "$root/.unpacked/$f" ] && continue
-		dpkg-deb -x "$debs/$f" "$root" || die "cannot unpack $f"
+		dpkg-deb -x "$dir/$f" "$root" || die "cannot unpack $f"
 		touch "$root/.unpacked/$f"
 	done
-	# Stable names for the image builder: the hypervisor and the kernel.
-	local kver=${kpkg#linux-image-}
+	if [ -n "${PLATFORM_KDIR:-}" ]; then
+		HOST_PKGS=$DEBUG_PKGS do_host
+		"$here/debug-kernel.sh" install "$root" ||
+			die "no checking kernel"
+	fi
+	# Debian 13 keeps modules under /usr/lib; the image builder and
+	# depmod look under /lib.
+	if [ ! -e "$root/lib/modules/$kver" ] &&
+	   [ -d "$root/usr/lib/modules/$kver" ]; then
+		mkdir -p "$root/lib/modules"
+		ln -s "../../usr/lib/modules/$kver" "$root/lib/modules/$kver"
+	fi
+	# 7.x packages keep the image beside the modules; their postinst
+	# would put it under /boot.
+	if [ ! -e "$root/boot/vmlinuz-$kver" ] &&
+	   [ -s "$root/lib/modules/$kver/vmlinuz" ]; then
+		mkdir -p "$root/boot"
+		ln -s "../lib/modules/$kver/vmlinuz" "$root/boot/vmlinuz-$kver"
+	fi
 	[ -s "$root/boot/vmlinuz-$kver" ] || die "no kernel in $kpkg"
 	# The package leaves modules.dep to the installer's depmod.
 	if [ ! -s "$root/lib/modules/$kver/modules.dep" ]; then
 		depmod -b "$root" "$kver" || die "depmod $kver failed"
 	fi
-	case $kernel in
-	*-debug) "$here/debug-kernel.sh" install "$root" ||
-		die "no checking kernel" ;;
-	esac
-	ls "$root"/boot/xen-4.17-amd64.gz >/dev/null 2>&1 ||
-		ls "$root"/boot/xen-4.17*.gz >/dev/null 2>&1 ||
-		die "no hypervisor in xen-hypervisor-4.17-amd64"
+	[ -s "$root/boot/xen-$xv-amd64.gz" ] ||
+		die "no hypervisor in xen-hypervisor-$xv-amd64"
 }
 
 usage() {
@@ -143,7 +216,7 @@ usage() {
 
 case "${1:-}" in
 host)	do_host ;;
-vm)	do_vm "${2:-${KERNEL:-6.1}}" ;;
+vm)	do_vm "${2:-${PLATFORM:-deb12}}" ;;
 -h|--help) usage ;;
 *)	usage >&2; exit 2 ;;
 esac

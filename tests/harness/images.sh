@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# images.sh KERNEL: build the VM images of one kernel under
-# $BUILD/<release>/images/ (dom0.cpio, domu.cpio), and the cached pieces
-# they need (hypervisor binary, the test domain's ELF kernel).  An image is
+# images.sh PLATFORM: build the VM images of one platform under
+# <platform build>/<kernel release>/images/ (dom0.cpio, domu.cpio), and the
+# cached pieces they need (hypervisor binary, the test domain's ELF kernel).  An image is
 # rebuilt only when the list, size or time of one of its inputs changed.
 set -euo pipefail
 
@@ -11,24 +11,26 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
-export CACHE BUILD
-kernel=${1:?usage: images.sh KERNEL}
-kver=$("$here/kver.sh" "$kernel")
+platform=${1:?usage: images.sh PLATFORM}
+eval "$("$here/platform.sh" env "$platform")"
+kver=$PLATFORM_KVER
+VMROOT=$PLATFORM_VMROOT XENVER=$PLATFORM_XENVER BUILD=$PLATFORM_BUILD
+export CACHE BUILD VMROOT XENVER
 img=$BUILD/$kver/images
 mkdir -p "$img"
 
-"$here/deps.sh" vm "$kernel"
+"$here/deps.sh" vm "$platform"
 
 # Multiboot wants the plain ELF; Debian ships it gzipped.
-xen=$CACHE/xen-4.17.bin
-if [ ! -s "$xen" ] || [ "$CACHE/vmroot/boot/xen-4.17-amd64.gz" -nt "$xen" ]; then
-	zcat "$CACHE/vmroot/boot/xen-4.17-amd64.gz" >"$xen.tmp"
+xen=$CACHE/xen-$XENVER.bin
+if [ ! -s "$xen" ] || [ "$VMROOT/boot/xen-$XENVER-amd64.gz" -nt "$xen" ]; then
+	zcat "$VMROOT/boot/xen-$XENVER-amd64.gz" >"$xen.tmp"
 	mv "$xen.tmp" "$xen"
 fi
 vmlinux=$CACHE/vmlinux-$kver
 if [ ! -s "$vmlinux" ]; then
 	echo "  VMLINUX $kver"
-	"$here/vmlinux.sh" "$CACHE/vmroot/boot/vmlinuz-$kver" "$vmlinux"
+	"$here/vmlinux.sh" "$VMROOT/boot/vmlinuz-$kver" "$vmlinux"
 fi
 
 # sig FILE-OR-DIR...: one line per input file, so any change shows.
@@ -52,7 +54,7 @@ build() {	# KIND OUT INPUTS...
 	echo "$s" >"$out.sig"
 }
 
-common=("$here/mkimage.sh" "$here/vm" "$CACHE/vmroot/.unpacked")
+common=("$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked")
 build domu "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
 export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
 build dom0 "$img/dom0.cpio" "${common[@]}" "$img/domu.cpio" "$vmlinux" \

@@ -3,8 +3,8 @@
 #
 # mkimage.sh dom0|domu KVER OUT.cpio
 #
-# Build one VM initramfs from the packages deps.sh unpacked under
-# $CACHE/vmroot, the harness files, and the trees other parts install under
+# Build one VM initramfs from the packages deps.sh unpacked under $VMROOT
+# (Xen $XENVER's), the harness files, and the trees other parts install under
 # $BUILD/$KVER/vm/ (docs/build.md).  The archive is left uncompressed: QEMU
 # hands it to Xen as a multiboot module and an uncompressed cpio costs no
 # decompression inside the emulated dom0.
@@ -17,8 +17,8 @@ BUILD=${BUILD:-$top/build}
 kind=${1:?usage: mkimage.sh dom0|domu KVER OUT}
 kver=${2:?usage: mkimage.sh dom0|domu KVER OUT}
 out=${3:?usage: mkimage.sh dom0|domu KVER OUT}
-vmroot=$CACHE/vmroot
-xenbin=/usr/lib/xen-4.17/bin
+vmroot=${VMROOT:?VMROOT not set (images.sh sets it)}
+xenbin=/usr/lib/xen-${XENVER:?XENVER not set (images.sh sets it)}/bin
 
 die() { echo "mkimage: $*" >&2; exit 1; }
 
@@ -32,6 +32,17 @@ trap 'rm -rf "$root"' EXIT
 # the VM's versions, and from the host only for what no package brought.
 libpath="$vmroot/lib/x86_64-linux-gnu:$vmroot/usr/lib/x86_64-linux-gnu"
 libpath="$libpath:$vmroot/usr/lib/x86_64-linux-gnu/pulseaudio"
+# The release's own dynamic loader lists what an ELF needs: the host's
+# cannot load a newer release's libc.
+# (The /lib64 links may be absolute: take the file itself.)
+ldso=
+for f in "$vmroot/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+	"$vmroot/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"; do
+	[ -f "$f" ] && [ ! -L "$f" ] && { ldso=$f; break; }
+done
+# The host's own release brings no libc of its own: the host's is that
+# release's.
+[ -n "$ldso" ] || ldso=/lib64/ld-linux-x86-64.so.2
 
 is_elf() {
 	[ -f "$1" ] && [ "$(head -c4 "$1" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]
@@ -43,7 +54,8 @@ add_libs() {
 	is_elf "$f" || return 0
 	# ldd fails on what is not dynamically linked (modules, static
 	# programs): nothing to copy then.
-	{ LD_LIBRARY_PATH=$libpath ldd "$f" 2>/dev/null || true; } |
+	{ "$ldso" --library-path "$libpath" --list "$f" 2>/dev/null ||
+		true; } |
 	while read -r line; do
 		case $line in
 		*"not found"*) die "$f: ${line%% *} not found" ;;
@@ -120,6 +132,7 @@ base() {
 	mkdir -p "$root/etc/gntmap"
 	cp "$here/vm/lib.sh" "$root/etc/gntmap/lib.sh"
 	echo "$kver" >"$root/etc/gntmap/kver"
+	echo "$XENVER" >"$root/etc/gntmap/xenver"
 }
 
 dom0() {
@@ -135,6 +148,8 @@ dom0() {
 		cp "$f" "$root$xenbin/"
 		add_libs "$f"
 	done
+	# One path for the harness, whatever the Xen version.
+	ln -s "xen-$XENVER" "$root/usr/lib/xen"
 	for f in xl xenstored xenconsoled xen-init-dom0 xenstore-control \
 		xenconsole xentop vchan-socket-proxy; do
 		ln -sf "$xenbin/$f" "$root/usr/sbin/$f"
@@ -154,8 +169,9 @@ dom0() {
 	add_libs "$root/usr/libexec/xen-qemu-system-i386"
 	cp -r "$vmroot/usr/share/qemu/keymaps" "$root/usr/share/qemu/"
 	# pthread_cancel dlopens libgcc_s, which ldd cannot see.
-	cp -L "$vmroot/lib/x86_64-linux-gnu/libgcc_s.so.1" \
-		"$root/lib/x86_64-linux-gnu/"
+	cp -L "$(ls "$vmroot"/lib/x86_64-linux-gnu/libgcc_s.so.1 \
+		"$vmroot"/usr/lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null |
+		head -n1)" "$root/lib/x86_64-linux-gnu/"
 	mkdir -p "$root/etc/xen" "$root/run/xen" "$root/var/lib/xen" \
 		"$root/var/log/xen/console" "$root/var/run" \
 		"$root/var/lib/xenstored"

@@ -1,15 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# plan.sh KERNEL [SUITE...]: which boots a kernel needs.  Prints one line
-# per boot profile, "PROFILE SUITE.list...", from the @boot and @kernels
-# lines of tests/vm/suites/*.list (or of the SUITEs given), in file-name
-# order.  A suite without @boot runs on "stock", without @kernels on 6.1.
-# KERNEL=6.1-debug runs the suites of 6.1 and those naming 6.1-debug.
+# plan.sh PLATFORM [SUITE...]: which boots a platform needs.  Prints one
+# line per boot profile, "PROFILE SUITE.list...", from the @boot and
+# @platforms lines of tests/vm/suites/*.list (or of the SUITEs given), in
+# file-name order.  A suite without @boot runs on "stock", without
+# @platforms on deb12 only.  "@platforms all" is every platform; the
+# older "@kernels 6.1 6.12" names deb12 and deb12-6.12.  With
+# CHECK_SCOPE=all (make check-all) the platforms of "@check-all" lines
+# count too: the stages that do not fit make check's time.  A checking
+# platform (deb12-debug) runs what its base (deb12) runs, and the suites
+# of the stock profile that start no test domain (20-core, 40-dmirror)
+# also on a PVH dom0 (pvh-stock).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
-kernel=${1:?usage: plan.sh KERNEL [SUITE...]}
+platform=$("$here/platform.sh" name "${1:?usage: plan.sh PLATFORM [SUITE...]}")
 shift
 if [ $# -eq 0 ]; then
 	set -- $(cd "$dir" && ls *.list 2>/dev/null | LC_ALL=C sort)
@@ -17,16 +23,30 @@ fi
 for s in "$@"; do
 	s=$(basename "$s")
 	[ -f "$dir/$s" ] || { echo "plan: no suite $s" >&2; exit 1; }
-	awk -v k="$kernel" -v s="$s" '
+	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
 		$1 == "@boot" { p = $2 }
-		$1 == "@kernels" { ks = " " $0 " " }
+		$1 == "@domain" { d = 1 }
+		$1 == "@platforms" || $1 == "@kernels" ||
+		($1 == "@check-all" && all == "all") {
+			for (i = 2; i <= NF; i++) {
+				n = $i
+				if (n == "6.1") n = "deb12"
+				if (n == "6.12") n = "deb12-6.12"
+				ks = ks " " n
+			}
+			ks = ks " "
+		}
 		END {
 			if (p == "") p = "stock"
-			if (ks == "") ks = " 6.1 "
-			# The checking kernel runs what its base runs.
-			kb = k; sub(/-debug$/, "", kb)
-			if (index(ks, " " k " ") || index(ks, " " kb " "))
+			if (ks == "") ks = " deb12 "
+			kb = k
+			sub(/-debug$/, "", kb)
+			if (index(ks, " " k " ") || index(ks, " " kb " ") ||
+			    index(ks, " all ")) {
 				print p, s
+				if (kb != k && p == "stock" && !d)
+					print "pvh-stock", s
+			}
 		}' "$dir/$s"
 done | awk '
 	!($1 in list) { order[++n] = $1 }

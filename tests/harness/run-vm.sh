@@ -6,13 +6,15 @@
 # Boot Xen under QEMU (TCG) with the test dom0, run the given suites in it
 # and write the stage's TAP file; or give an interactive dom0 shell.
 #
-#   -k, --kernel 6.1|6.12   Debian kernel of dom0 and the test domains
+#   -P, --platform NAME     Xen and kernel of dom0 and the test domains
+#                           (tests/harness/platform.sh: deb12, deb12-6.12,
+#                           deb13, deb13-bpo; -k 6.1|6.12 is the same)
 #   -p, --profile NAME      boot profile (tests/harness/boot/NAME.sh);
 #                           a profile named pvh-* boots a PVH dom0
 #   -s, --shell             interactive dom0 shell on this terminal
 #   -t, --timeout SECONDS   whole-run limit (default: boot + sum of tests)
 #       --stage NAME        name of the TAP file and log directory
-#                           (default vm-KERNEL-PROFILE)
+#                           (default vm-PLATFORM-PROFILE)
 #   -h, --help
 #
 # SUITEs are names in tests/vm/suites/, selftest/NAME.list for the
@@ -38,16 +40,17 @@ QEMU_SMP=${QEMU_SMP:-1}
 qemu_cpu_env=${QEMU_CPU:-}
 QEMU_CPU=${QEMU_CPU:-Nehalem}
 
-kernel=6.1 profile=stock mode=run total= stage=
+platform=deb12 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,23s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,25s/^# \{0,1\}//p' "$0"; }
 
-opts=$(getopt -o k:p:st:h -l kernel:,profile:,shell,timeout:,stage:,help \
+opts=$(getopt -o P:k:p:st:h \
+	-l platform:,kernel:,profile:,shell,timeout:,stage:,help \
 	-n run-vm -- "$@") || { usage >&2; exit 2; }
 eval set -- "$opts"
 while :; do
 	case $1 in
-	-k|--kernel) kernel=$2; shift 2 ;;
+	-P|--platform|-k|--kernel) platform=$2; shift 2 ;;
 	-p|--profile) profile=$2; shift 2 ;;
 	-s|--shell) mode=shell; shift ;;
 	-t|--timeout) total=$2; shift 2 ;;
@@ -57,16 +60,17 @@ while :; do
 	esac
 done
 [ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
-kver=$("$here/kver.sh" "$kernel") || exit 1
-stage=${stage:-vm-$kernel-$profile}
+eval "$("$here/platform.sh" env "$platform")" || exit 1
+platform=$PLATFORM_NAME kver=$PLATFORM_KVER
+stage=${stage:-vm-$platform-$profile}
 dom0=${DOM0:-pv}
 case $profile in pvh-*) dom0=pvh ;; esac
 case $dom0 in pv|pvh) ;; *) die "DOM0 must be pv or pvh, not '$dom0'" ;; esac
-img=$BUILD/$kver/images
-xen=$CACHE/xen-4.17.bin
-vmlinuz=$CACHE/vmroot/boot/vmlinuz-$kver
+img=$PLATFORM_BUILD/$kver/images
+xen=$CACHE/xen-$PLATFORM_XENVER.bin
+vmlinuz=$PLATFORM_VMROOT/boot/vmlinuz-$kver
 for f in "$xen" "$vmlinuz" "$img/dom0.cpio"; do
-	[ -s "$f" ] || die "missing $f (run 'make images KERNEL=$kernel')"
+	[ -s "$f" ] || die "missing $f (run 'make images PLATFORM=$platform')"
 done
 
 suites=() files=()
@@ -87,8 +91,8 @@ fi
 # The whole-run limit: boot, each test's own limit, time for each test
 # domain to come up, and the log dump.
 if [ -z "$total" ]; then
-	dt=160
-	[ "$dom0" = pvh ] && dt=370	# GM_DOMAIN_TIMEOUT in dom0-init
+	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
+	[ "$dom0" = pvh ] && dt=490
 	total=$(cat "${files[@]}" /dev/null |
 		awk -v dt=$dt '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
 		END { print t + 240 }')
@@ -106,7 +110,7 @@ tapraw=$run/tap.raw
 xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
 xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
-dom0_args="$dom0_args gntmap.profile=$profile gntmap.kernel=$kernel"
+dom0_args="$dom0_args gntmap.profile=$profile gntmap.platform=$platform"
 dom0_args="$dom0_args gntmap.suites=$(IFS=+; echo "${suites[*]:-}")"
 machine=()
 if [ "$dom0" = pvh ]; then
@@ -139,7 +143,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
 	-initrd "$vmlinuz $dom0_args,$img/dom0.cpio")
 
 if [ "$mode" = shell ]; then
-	echo "run-vm: $dom0 dom0 shell on $kernel ($kver), profile $profile;" \
+	echo "run-vm: $dom0 dom0 shell on $platform (Xen $PLATFORM_XENVER," \
+		"$kver), profile $profile;" \
 		"'poweroff -f' or Ctrl-A X leaves" >&2
 	rmdir "$run"
 	exec timeout --foreground -k 5 "${VM_SHELL_TIMEOUT:-14400}" \
@@ -193,6 +198,10 @@ n=0 seen=0 ended=0 booted=
 # hypervisor that hangs.  Boot gets 360 s before the first step.
 margin=120
 step_what=boot step_end=$(($(date +%s) + 360)) stalled= dumped_at=
+# Each step's wall time goes to steps.txt ("SECONDS WHAT"), to the second:
+# where a stage's time goes (docs/harness.md).
+step_t0=$(date +%s)
+steps=$run/steps.txt
 # Copy the result channel as it grows, one line per result on stdout.
 pump() {
 	local total chunk line st desc
@@ -219,6 +228,8 @@ pump() {
 		"# gntmap-end") ended=1 ;;
 		"# gntmap-step "*)
 			desc=${line#"# gntmap-step "}
+			echo "$(($(date +%s) - step_t0)) $step_what" >>"$steps"
+			step_t0=$(date +%s)
 			step_what=${desc#* }
 			step_end=$(($(date +%s) + ${desc%% *} + margin))
 			;;
@@ -279,6 +290,7 @@ pump
 cleanup
 wait "$qpid" 2>/dev/null && rc=0 || rc=$?
 t1=$(date +%s)
+echo "$((t1 - step_t0)) $step_what (to power-off)" >>"$steps"
 
 result() {
 	n=$((n + 1))

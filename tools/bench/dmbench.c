@@ -5,9 +5,8 @@
  * The same dmirror sources on our core (dmirror.ko over itn_core.ko) and on
  * the kernel's mmu_interval_notifier (dmirror_kern.ko over
  * itn_core_kern.ko).  Both register the same device names, so they cannot
- * be loaded together: each repeat loads one, measures, unloads it, then
- * the other, the first of each repeat alternating (A B B A ...); each
- * ratio is the median of the per-repeat ratios.  Figures:
+ * be loaded together: each side of an A/B round (benchlib.h) loads one,
+ * measures, and unloads it.  Figures:
  *   - READ of a cold mirror of MB MiB of anonymous memory: the range fault
  *     plus the copy, in MiB/s;
  *   - one invalidation (MADV_DONTNEED of a touched page) with SUBS open
@@ -15,7 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,79 +23,55 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dmirror_uapi.h"
-#include "benchout.h"
+#include "benchlib.h"
 
-#define PAGE		4096ul
 #define DEV		"/dev/hmm_dmirror0"
-#define MAX_REPEATS	64
 
+static const char *const mods[2] = { "dmirror", "dmirror_kern" };
+static const char *const cores[2] = { "itn_core", "itn_core_kern" };
 static const char *moddir = "/lib/modules/gntmap";
+static size_t page_size;
 
-static int run(const char *prog, const char *arg)
+/* A shell command, its output kept out of the TAP stream: 0 if it worked. */
+static __attribute__((format(printf, 1, 2))) int sh(const char *fmt, ...)
 {
-	pid_t pid = fork();
-	int st;
+	char cmd[512];
+	va_list ap;
 
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		/* insmod's complaints would break the TAP stream. */
-		if (null >= 0)
-			dup2(null, 1);
-		execlp(prog, prog, arg, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 12, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " >/dev/null");
+	return system(cmd);
 }
 
-static int loaded(const char *mod)
-{
-	char p[128];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "/sys/module/%s", mod);
-	return !stat(p, &st);
-}
-
-/* Load dmirror build @mod over its core; NULL or why not. */
-static const char *load(const char *mod, const char *core)
+/* Load the dmirror build of @side over its core; NULL or why not. */
+static const char *load(unsigned int side)
 {
 	static char why[320];
-	char ko[256];
 	struct stat st;
 	int i;
 
-	if (!loaded(core)) {
-		snprintf(ko, sizeof(ko), "%s/core/%s.ko", moddir, core);
-		if (run("insmod", ko)) {
-			snprintf(why, sizeof(why), "insmod %s failed", ko);
-			return why;
-		}
-	}
-	if (loaded("dmirror") && run("rmmod", "dmirror"))
-		return "rmmod dmirror failed";
-	if (loaded("dmirror_kern") && run("rmmod", "dmirror_kern"))
-		return "rmmod dmirror_kern failed";
-	snprintf(ko, sizeof(ko), "%s/dmirror/%s.ko", moddir, mod);
-	if (run("insmod", ko)) {
-		snprintf(why, sizeof(why), "insmod %s failed", ko);
-		return why;
-	}
-	for (i = 0; i < 100 && stat(DEV, &st); i++)
-		usleep(20000);
-	if (stat(DEV, &st)) {
-		snprintf(why, sizeof(why), "no %s after insmod %s", DEV, mod);
-		return why;
-	}
-	return NULL;
+	why[0] = 0;
+	if (sh("[ -d /sys/module/%s ] || insmod %s/core/%s.ko", cores[side],
+	       moddir, cores[side]))
+		snprintf(why, sizeof(why), "insmod %s failed", cores[side]);
+	else if (sh("for m in %s %s; do [ ! -d /sys/module/$m ] || rmmod $m || exit 1; done",
+		    mods[0], mods[1]))
+		snprintf(why, sizeof(why), "rmmod of a dmirror build failed");
+	else if (sh("insmod %s/dmirror/%s.ko", moddir, mods[side]))
+		snprintf(why, sizeof(why), "insmod %s failed", mods[side]);
+	else
+		for (i = 0; i < 100; i++, usleep(20000))
+			if (!stat(DEV, &st))
+				return NULL;
+	if (!why[0])
+		snprintf(why, sizeof(why), "no %s after insmod %s", DEV,
+			 mods[side]);
+	return why;
 }
 
 /* MiB/s of one READ of a cold mirror over @src. */
@@ -105,7 +80,7 @@ static int read_once(const uint8_t *src, uint8_t *dst, size_t bytes,
 {
 	struct hmm_dmirror_cmd cmd = {
 		.addr = (uintptr_t)src, .ptr = (uintptr_t)dst,
-		.npages = bytes / PAGE,
+		.npages = bytes / page_size,
 	};
 	double t0, t1;
 	int fd, r = 0;
@@ -135,7 +110,7 @@ static int inval_once(unsigned int subs, double *us)
 	double sum = 0, t;
 	int r = 0;
 
-	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!fds || p == MAP_FAILED) {
 		r = ENOMEM;
@@ -151,7 +126,7 @@ static int inval_once(unsigned int subs, double *us)
 	for (k = 0; k < rounds; k++) {
 		p[0] = k;
 		t = bench_now_ns();
-		if (madvise((void *)p, PAGE, MADV_DONTNEED)) {
+		if (madvise((void *)p, page_size, MADV_DONTNEED)) {
 			r = errno;
 			goto out;
 		}
@@ -164,75 +139,60 @@ out:
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	if (p != MAP_FAILED)
-		munmap((void *)p, PAGE);
+		munmap((void *)p, page_size);
 	free(fds);
 	return r;
 }
 
-static void usage(FILE *f)
+struct dm {
+	uint8_t *src, *dst;
+	size_t bytes;
+	unsigned int subs;
+	const char *why;	/* a module that would not load */
+};
+
+/* One side: v[0] the READ in MiB/s, v[1] the invalidation in us. */
+static int sample(void *ctx, unsigned int side, double *v)
 {
-	fprintf(f,
-		"usage: dmbench [options]\n"
-		"Figure 4 of make bench: dmirror on our core (dmirror.ko) against\n"
-		"the kernel's notifier (dmirror_kern.ko), loaded in turn.\n"
-		"  -r, --repeats N   repeats, median taken (5)\n"
-		"      --mb MB       size of the READ (64)\n"
-		"      --subs N      open mirrors for the invalidation (1024)\n"
-		"      --moddir DIR  modules (/lib/modules/gntmap)\n"
-		"Prints TAP; each figure's JSON follows '# BENCH '.\n");
+	struct dm *d = ctx;
+	int err;
+
+	d->why = load(side);
+	if (d->why)
+		return ENODEV;
+	err = read_once(d->src, d->dst, d->bytes, &v[0]);
+	memset(d->dst, 0, d->bytes);
+	if (!err && d->subs)
+		err = inval_once(d->subs, &v[1]);
+	sh("rmmod %s", mods[side]);
+	return err;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "repeats", required_argument, NULL, 'r' },
-		{ "mb", required_argument, NULL, 'm' },
-		{ "subs", required_argument, NULL, 's' },
-		{ "moddir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	unsigned int repeats = 5, mb = 64, subs = 1024, b = 0;
+	const struct bench_opt opts[] = {
+		BENCH_NUM("repeats", 'r', "N", "A/B rounds, median taken",
+			  &repeats, 1, BENCH_MAX_ROUNDS),
+		BENCH_NUM("mb", 256 + 'm', "MB", "size of the READ", &mb, 1, 1024),
+		BENCH_NUM("subs", 256 + 's', "N",
+			  "open mirrors for the invalidation", &subs, 1, 60000),
+		BENCH_STR("moddir", 256 + 'd', "DIR",
+			  "modules (/lib/modules/gntmap)", &moddir),
+		{ NULL },
 	};
-	static const char *const mods[2] = { "dmirror", "dmirror_kern" };
-	static const char *const cores[2] = { "itn_core", "itn_core_kern" };
-	unsigned int repeats = 5, mb = 64, subs = 1024, r, b, k;
-	double rd[2][MAX_REPEATS], iv[2][MAX_REPEATS];
-	const char *why = NULL;
 	char name[64], inval_name[64];
+	struct bench_samples s[2];
+	struct dm d = { 0 };
 	struct rlimit rl;
-	uint8_t *src, *dst;
-	size_t bytes, i;
-	int c, err = 0;
+	size_t i;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (bench_parse_uint(optarg, 1, MAX_REPEATS, &repeats))
-				goto bad;
-			break;
-		case 'm':
-			if (bench_parse_uint(optarg, 1, 1024, &mb))
-				goto bad;
-			break;
-		case 's':
-			if (bench_parse_uint(optarg, 1, 60000, &subs))
-				goto bad;
-			break;
-		case 'd':
-			moddir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "dmbench: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	bench_options(argc, argv, opts, "", 0,
+		      "Figure 4 of make bench: dmirror on our core (dmirror.ko) against\n"
+		      "the kernel's notifier (dmirror_kern.ko), loaded in turn.\n"
+		      "Prints TAP; each figure's JSON follows '# BENCH '.\n");
+	page_size = sysconf(_SC_PAGESIZE);
 	bench_env();
 	snprintf(name, sizeof(name), "fig4-dmirror-read-%umib", mb);
 	snprintf(inval_name, sizeof(inval_name), "fig4-invalidate-%usubs",
@@ -244,49 +204,35 @@ int main(int argc, char **argv)
 			      subs + 64, strerror(errno));
 		subs = 0;
 	}
-	bytes = (size_t)mb << 20;
-	src = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dst = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (src == MAP_FAILED || dst == MAP_FAILED) {
-		bench_fail(name, "cannot allocate 2 x %u MiB", mb);
+	d.subs = subs;
+	d.bytes = (size_t)mb << 20;
+	d.src = mmap(NULL, d.bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	d.dst = mmap(NULL, d.bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d.src == MAP_FAILED || d.dst == MAP_FAILED) {
+		bench_check(false, "%s: cannot allocate 2 x %u MiB", name, mb);
 		return bench_done();
 	}
 	/* Present and distinct pages, so the mirror has real work. */
-	for (i = 0; i < bytes; i += PAGE)
-		memset(src + i, (int)(i / PAGE), 64);
-	memset(dst, 0, bytes);
+	for (i = 0; i < d.bytes; i += page_size)
+		memset(d.src + i, (int)(i / page_size), 64);
+	memset(d.dst, 0, d.bytes);
 
-	for (r = 0; r < repeats && !why && !err; r++) {
-		for (k = 0; k < 2 && !why && !err; k++) {
-			/* Who goes first alternates: a drift hits both. */
-			b = k ^ (r & 1);
-			why = load(mods[b], cores[b]);
-			if (why)
-				break;
-			err = read_once(src, dst, bytes, &rd[b][r]);
-			memset(dst, 0, bytes);
-			if (!err && subs)
-				err = inval_once(subs, &iv[b][r]);
-			run("rmmod", mods[b]);
-			if (err)
-				why = strerror(err);
-		}
-	}
-	if (why) {
-		bench_missing(name, "MiB/s", "%s: %s", mods[b], why);
+	err = bench_rounds(2, repeats, sample, &d, s, &b);
+	if (err) {
+		if (!d.why)
+			d.why = strerror(err);
+		bench_missing(name, "MiB/s", "%s: %s", mods[b], d.why);
 		if (subs)
-			bench_missing(inval_name, "us", "%s: %s", mods[b], why);
+			bench_missing(inval_name, "us", "%s: %s", mods[b],
+				      d.why);
 		return bench_done();
 	}
-	bench_emit_paired(name, "MiB/s", rd[0], rd[1], repeats, true, -1,
-			  NULL);
+	bench_emit_paired(name, "MiB/s", s[0].v[0], s[1].v[0], repeats, true,
+			  -1, NULL);
 	if (subs)
-		bench_emit_paired(inval_name, "us", iv[0], iv[1], repeats, false,
-				  subs, NULL);
+		bench_emit_paired(inval_name, "us", s[0].v[1], s[1].v[1],
+				  repeats, false, subs, NULL);
 	return bench_done();
-bad:
-	fprintf(stderr, "dmbench: bad value '%s' for an option\n", optarg);
-	return 2;
 }

@@ -11,7 +11,6 @@
  * clock stops.  Its reply stream is drained, not timed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +24,9 @@
 
 #include "testdom.h"
 #include "vchan-proto.h"
-#include "benchout.h"
+#include "benchlib.h"
 
 #define CHUNK		65536
-#define MAX_REPEATS	64
 
 /* One connection: MiB/s of @len bytes dom0 -> domU, checked by the peer. */
 static int stream_once(struct xs_handle *xs, uint32_t domid,
@@ -89,196 +87,143 @@ static int use_device(const char *dev)
 	return 0;
 }
 
-/* One connection in a child, through @dev if not NULL; 0 or -errno. */
-static int stream_child(const char *dev, uint32_t domid, const uint8_t *data,
-			uint32_t len, uint32_t seed, double *mibs)
+struct conn {
+	const char *dev;	/* bound over /dev/xen/gntdev, or NULL */
+	uint32_t domid, len, seed;
+	const uint8_t *data;
+};
+
+/*
+ * A worker's connection: v[0] in MiB/s; 0 or an errno.  The worker enters
+ * its mount namespace before its first connection.
+ */
+static int serve(void *ctx, int op, unsigned int arg, double *v)
 {
-	int p[2], r = -EIO, st;
+	static bool entered;
+	struct conn *c = ctx;
 	struct xs_handle *xs;
-	pid_t pid;
+	int r;
 
-	if (pipe(p))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		struct { int r; double v; } out = { -EIO, 0 };
-
-		close(p[0]);
-		out.r = dev ? use_device(dev) : 0;
-		xs = out.r ? NULL : xs_open(0);
-		if (!out.r && !xs)
-			out.r = -errno;
-		if (!out.r)
-			out.r = stream_once(xs, domid, data, len, seed, &out.v);
-		if (xs)
-			xs_close(xs);
-		if (write(p[1], &out, sizeof(out)) != sizeof(out))
-			_exit(1);
-		_exit(0);
+	(void)op;	/* one command: a connection */
+	(void)arg;
+	if (c->dev && !entered) {
+		r = use_device(c->dev);
+		if (r)
+			return -r;
+		entered = true;
 	}
-	close(p[1]);
-	{
-		struct { int r; double v; } in;
-
-		if (read(p[0], &in, sizeof(in)) == sizeof(in)) {
-			r = in.r;
-			*mibs = in.v;
-		}
-	}
-	close(p[0]);
-	waitpid(pid, &st, 0);
-	return r;
+	xs = xs_open(0);
+	if (!xs)
+		return errno;
+	r = stream_once(xs, c->domid, c->data, c->len, c->seed, v);
+	xs_close(xs);
+	return -r;
 }
 
 /*
- * Figure 5 in one boot: gntmap through the bind mount and stock, the first
- * of each pair alternating (A B B A ...); the ratio is the median of the
- * per-pair ratios.
+ * Figure 5 in one boot: a worker through the bind mount (gntmap) and one
+ * on stock, in the A/B rounds of benchlib.h.
  */
-static int same_boot(const char *dev, uint32_t domid, const uint8_t *data,
-		     uint32_t len, uint32_t seed, unsigned long repeats)
+static void same_boot(struct conn *c, unsigned int repeats)
 {
 	const char *name = "fig5-vchan-64k-sameboot";
-	double va[MAX_REPEATS], vb[MAX_REPEATS];
-	unsigned long i;
-	int r = 0;
+	struct conn base = *c;
+	struct bench_samples s[2];
+	struct bench_worker w[2];
+	int r;
 
-	for (i = 0; i < repeats && !r; i++) {
-		bool ours_first = !(i & 1);
-
-		r = stream_child(ours_first ? dev : NULL, domid, data, len,
-				 seed, ours_first ? &va[i] : &vb[i]);
-		if (!r)
-			r = stream_child(ours_first ? NULL : dev, domid, data,
-					 len, seed, ours_first ? &vb[i] : &va[i]);
+	base.dev = NULL;
+	if (bench_worker_start(&w[0], serve, c) ||
+	    bench_worker_start(&w[1], serve, &base)) {
+		bench_check(false, "%s: cannot start workers", name);
+		return;
 	}
-	if (r == -EPERM || r == -EINVAL || r == -ENOENT) {
+	r = bench_worker_rounds(w, 2, repeats, 1, 0, s, NULL);
+	bench_worker_stop(&w[0]);
+	bench_worker_stop(&w[1]);
+	if (r == EPERM || r == EINVAL || r == ENOENT)
 		bench_missing(name, "MiB/s", "cannot bind %s over /dev/xen/gntdev: %s",
-			      dev, strerror(-r));
-		return 0;
-	}
-	if (r) {
-		bench_fail(name, "connection %lu: %s", i, strerror(-r));
-		return r;
-	}
-	bench_emit_paired(name, "MiB/s", va, vb, repeats, true, -1, NULL);
-	return 0;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vchanbench --driver stock|gntmap [options]\n"
-		"Figure 5 of make bench: libxenvchan throughput dom0 -> domU\n"
-		"with 64 KiB rings, through whatever serves /dev/xen/gntdev in\n"
-		"this boot (--driver names it: stock is the baseline side).\n"
-		"  -d, --domain NAME  domain running vchan-peer (sharer)\n"
-		"  -r, --repeats N    connections, median taken (5)\n"
-		"      --mb MB        stream size per connection (16)\n"
-		"      --same-boot DEV  also: DEV (gntmap) bound over\n"
-		"                     /dev/xen/gntdev in a private mount namespace,\n"
-		"                     alternated with stock in this boot\n"
-		"Prints TAP; the figure's half follows '# BENCH-PART '.\n");
+			      c->dev, strerror(r));
+	else if (r)
+		bench_check(false, "%s: %s", name, strerror(r));
+	else
+		bench_emit_paired(name, "MiB/s", s[0].v[0], s[1].v[0], repeats,
+				  true, -1, NULL);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "driver", required_argument, NULL, 'D' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "repeats", required_argument, NULL, 'r' },
-		{ "mb", required_argument, NULL, 'm' },
-		{ "same-boot", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *domain = "sharer", *driver = NULL, *same = NULL;
+	const char *side, *name = "fig5-vchan-64k";
+	unsigned int repeats = 5, mb = 16, i;
+	const struct bench_opt opts[] = {
+		BENCH_STR("driver", 256 + 'D', "NAME",
+			  "stock or gntmap: what serves /dev/xen/gntdev here",
+			  &driver),
+		BENCH_STR("domain", 'd', "NAME",
+			  "domain running vchan-peer (sharer)", &domain),
+		BENCH_NUM("repeats", 'r', "N", "connections, median taken",
+			  &repeats, 1, BENCH_MAX_ROUNDS),
+		BENCH_NUM("mb", 256 + 'm', "MB", "stream size per connection",
+			  &mb, 1, VCHAN_MAX_LEN >> 20),
+		BENCH_STR("same-boot", 256 + 's', "DEV",
+			  "also DEV (gntmap) bound over /dev/xen/gntdev in a\n"
+			  "                             private mount namespace, against stock",
+			  &same),
+		{ NULL },
 	};
-	const char *domain = "sharer", *side = NULL, *name = "fig5-vchan-64k";
-	const char *same = NULL;
-	unsigned long repeats = 5, mb = 16;
-	double v[MAX_REPEATS];
+	struct conn c = { .seed = 0x76636862 };
+	double v[BENCH_MAX_ROUNDS];
 	struct xs_handle *xs;
-	uint32_t domid, seed = 0x76636862, i, len;
 	uint8_t *data;
-	char *end;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "d:r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			if (!strcmp(optarg, "stock"))
-				side = "baseline";
-			else if (!strcmp(optarg, "gntmap"))
-				side = "ours";
-			else
-				goto bad;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 's':
-			same = optarg;
-			break;
-		case 'r':
-			repeats = strtoul(optarg, &end, 10);
-			if (*end || !repeats || repeats > MAX_REPEATS)
-				goto bad;
-			break;
-		case 'm':
-			mb = strtoul(optarg, &end, 10);
-			if (*end || !mb || (mb << 20) > VCHAN_MAX_LEN)
-				goto bad;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !side) {
-		fprintf(stderr, "vchanbench: need --driver stock|gntmap and no other argument\n");
+	bench_options(argc, argv, opts, "", 0,
+		      "Figure 5 of make bench: libxenvchan throughput dom0 -> domU with\n"
+		      "64 KiB rings, through whatever serves /dev/xen/gntdev in this boot\n"
+		      "(--driver names it: stock is the baseline side).  Prints TAP; the\n"
+		      "figure's half follows '# BENCH-PART '.\n");
+	side = !driver ? NULL : !strcmp(driver, "stock") ? "baseline" :
+	       !strcmp(driver, "gntmap") ? "ours" : NULL;
+	if (!side) {
+		fprintf(stderr, "vchanbench: need --driver stock|gntmap\n");
 		return 2;
 	}
 	bench_env();
-	len = mb << 20;
-	data = malloc(len);
+	c.len = mb << 20;
+	c.data = data = malloc(c.len);
 	if (!data) {
-		bench_fail(name, "cannot allocate %lu MiB", mb);
+		bench_check(false, "%s: cannot allocate %u MiB", name, mb);
 		return bench_done();
 	}
 	/* Generated once, outside the clock. */
-	for (i = 0; i < len; i++)
-		data[i] = vchan_byte(seed, i);
-	r = testdom_lookup(domain, 120000, &domid);
+	for (i = 0; i < c.len; i++)
+		data[i] = vchan_byte(c.seed, i);
+	r = testdom_lookup(domain, 120000, &c.domid);
 	if (r) {
-		bench_fail(name, "domain %s: %s", domain, strerror(-r));
+		bench_check(false, "%s: domain %s: %s", name, domain,
+			    strerror(-r));
 		return bench_done();
 	}
 	xs = xs_open(0);
 	if (!xs) {
-		bench_fail(name, "xenstore: %s", strerror(errno));
+		bench_check(false, "%s: xenstore: %s", name, strerror(errno));
 		return bench_done();
 	}
-	for (i = 0; i < repeats; i++) {
-		r = stream_once(xs, domid, data, len, seed, &v[i]);
-		if (r) {
-			bench_fail(name, "connection %u: %s", i + 1,
-				   strerror(-r));
-			break;
-		}
+	for (i = 0; i < repeats && !r; i++) {
+		r = stream_once(xs, c.domid, data, c.len, c.seed, &v[i]);
+		if (r)
+			bench_check(false, "%s: connection %u: %s", name, i + 1,
+				    strerror(-r));
 	}
 	xs_close(xs);
 	if (!r)
 		bench_part(name, "MiB/s", side, bench_median(v, repeats), true,
 			   repeats);
-	if (!r && same)
-		same_boot(same, domid, data, len, seed, repeats);
+	if (!r && same) {
+		c.dev = same;
+		same_boot(&c, repeats);
+	}
 	free(data);
 	return bench_done();
-bad:
-	fprintf(stderr, "vchanbench: bad value '%s' for an option\n", optarg);
-	return 2;
 }

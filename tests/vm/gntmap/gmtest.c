@@ -11,20 +11,18 @@
 #include <unistd.h>
 
 #include "gmtest.h"
+#include "gntmap_counters.h"
 #include "testdom.h"
 
 bool gm_dev_probe(struct gm_dev *dev)
 {
-	const char *base = strrchr(dev->path, '/');
 	struct stat st;
 
 	dev->is_gntmap = false;
 	dev->sysfs[0] = 0;
 	if (stat(dev->path, &st) || !S_ISCHR(st.st_mode))
 		return false;
-	/* Misc devices named "xen/x" appear in sysfs as "xen!x". */
-	snprintf(dev->sysfs, sizeof(dev->sysfs),
-		 "/sys/class/misc/xen!%s/counters", base ? base + 1 : dev->path);
+	gntmap_counters_dir(dev->sysfs, sizeof(dev->sysfs), dev->path);
 	dev->is_gntmap = !access(dev->sysfs, R_OK);
 	return true;
 }
@@ -161,18 +159,5 @@ void gm_fill(uint8_t *map, unsigned int n, uint32_t seed)
 
 long gm_counter(const struct gm_dev *dev, const char *name)
 {
-	char path[192];
-	long v = -1;
-	FILE *f;
-
-	if (!dev->is_gntmap)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dev->sysfs, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return dev->is_gntmap ? gntmap_counter_read(dev->sysfs, name) : -1;
 }

@@ -223,26 +223,18 @@ static void t_mremap(int fd)
 		T(r == MAP_FAILED && errno == EINVAL,
 		  "%s: move refused with EINVAL (%s)", what,
 		  r == MAP_FAILED ? strerror(errno) : "moved");
+		/*
+		 * docs/gntmap.md: PVH keeps the PTEs the kernel moved back;
+		 * PV lost its grants to the move's invalidation and a touch
+		 * maps them again.  Either way the data is there.
+		 */
 		sig = gm_probe_read(m);
-		if (dom0_auto_translated()) {
-			/*
-			 * PVH (docs/gntmap.md): the kernel moved the pages
-			 * back, so they stay until munmap releases them.
-			 */
-			T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
-			  "%s: PVH: the pages stay at the old address (%s)",
-			  what, sig_name(sig));
-			T(munmap(m, 3 * P) == 0, "%s: munmap", what);
-			T(testdom_end_all_wait(td, 10000) == 0,
-			  "%s: domU ends every grant after the munmap", what);
-		} else {
-			T(sig == SIGBUS,
-			  "%s: grants of the moved range released (%s)",
-			  what, sig_name(sig));
-			T(testdom_end_all_wait(td, 10000) == 0,
-			  "%s: domU ends every grant after the move", what);
-			T(munmap(m, 3 * P) == 0, "%s: munmap", what);
-		}
+		T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
+		  "%s: %s: the pages still read at the old address (%s)",
+		  what, dom0_auto_translated() ? "PVH" : "PV", sig_name(sig));
+		T(munmap(m, 3 * P) == 0, "%s: munmap", what);
+		T(testdom_end_all_wait(td, 10000) == 0,
+		  "%s: domU ends every grant after the munmap", what);
 	}
 	T(gm_unmap_refs(fd, off, 4) == 0, "%s: UNMAP_GRANT_REF", what);
 	leak_check(what);
@@ -322,12 +314,17 @@ static void t_madvise(int fd)
 		return;
 	T(madvise(m, 2 * P, MADV_DONTNEED) == 0, "%s: on pages 0-1", what);
 	sig = gm_probe_read(m);
-	T(sig == SIGBUS, "%s: dropped pages give SIGBUS (%s)", what,
-	  sig_name(sig));
+	if (sig == SIGBUS && !dev->is_gntmap) {
+		tap_skip("stock gntdev has no fault handler: dropped pages read SIGBUS, a deliberate difference",
+			 "%s: %s: the data is still there", dev->name, what);
+	} else {
+		T(sig == 0 && gm_count_bad(m, 2, 0x207, 0) == 0,
+		  "%s: the data is still there (%s)", what, sig_name(sig));
+		T(testdom_end_all(td) == 4,
+		  "%s: the grants stay mapped while the VMA does", what);
+	}
 	T(gm_count_bad(m + 2 * P, 2, 0x207, 2) == 0,
 	  "%s: pages 2-3 still mapped", what);
-	T(testdom_end_all_until(td, 2, 10000) == 2,
-	  "%s: dropped grants released", what);
 	gm_unmap(fd, m, 4, off);
 	leak_check(what);
 }
@@ -350,6 +347,34 @@ static void t_fork(int fd)
 	  "%s: the child has no mapping (%s)", what,
 	  sig_name(WIFEXITED(st) ? WEXITSTATUS(st) : 0));
 	T(gm_count_bad(m, 4, 0x208, 0) == 0, "%s: parent still mapped", what);
+
+	/* docs/gntfuzz.md finding 1: MADV_DOFORK, then fork. */
+	if (!dev->is_gntmap) {
+		tap_skip("stock copies grant PTEs into the child and breaks a PV dom0; not run",
+			 "%s: %s: after MADV_DOFORK", dev->name, what);
+	} else {
+		/*
+		 * 6.x lets MADV_DOFORK clear VM_DONTCOPY and the child gets
+		 * an empty copy (SIGBUS); 7.x refuses it on this VMA and the
+		 * child gets no VMA at all (SIGSEGV).  Either way no grant.
+		 */
+		int err = madvise(m, 4 * P, MADV_DOFORK) ? errno : 0;
+		int want = err ? SIGSEGV : SIGBUS;
+
+		T(err == 0 || err == EINVAL || err == EPERM,
+		  "%s: MADV_DOFORK taken, or refused with EINVAL/EPERM (%s)",
+		  what, err ? strerror(err) : "taken");
+		pid = fork();
+		if (pid == 0)
+			_exit(gm_probe_read(m));
+		waitpid(pid, &st, 0);
+		T(WIFEXITED(st) && WEXITSTATUS(st) == want,
+		  "%s: after MADV_DOFORK the child's copy holds no grant (%s, want %s)",
+		  what, sig_name(WIFEXITED(st) ? WEXITSTATUS(st) : 0),
+		  sig_name(want));
+		T(gm_count_bad(m, 4, 0x208, 0) == 0,
+		  "%s: parent still mapped after the DOFORK fork", what);
+	}
 	gm_unmap(fd, m, 4, off);
 	leak_check(what);
 }
@@ -556,39 +581,6 @@ leak:
 	leak_check(what);
 }
 
-/* On a fresh fd: the limit counts what the file holds reserved. */
-static void t_max_grants(const char *path)
-{
-	struct ioctl_gntdev_set_max_grants mg = { .count = 3 };
-	const char *what = "SET_MAX_GRANTS";
-	uint32_t refs[4] = { 1, 2, 3, 4 };
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	uint64_t a, b;
-	int r;
-
-	r = ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &mg) ? -errno : 0;
-	if (!dev->is_gntmap) {
-		/* 6.1's gntdev has no handler: ENOTTY. */
-		tap_skip("stock does not implement it", "%s: %s (%s)",
-			 dev->name, what, r ? strerror(-r) : "accepted");
-		close(fd);
-		return;
-	}
-	T(r == 0, "%s: set to 3 (%s)", what, strerror(-r));
-	r = gm_map_refs(fd, domid, refs, 2, &a);
-	T(r == 0, "%s: 2 grants fit", what);
-	r = gm_map_refs(fd, domid, refs, 2, &b);
-	T(r == -ENOSPC, "%s: 2 more -> ENOSPC (%s)", what, strerror(-r));
-	if (!r)
-		gm_unmap_refs(fd, b, 2);
-	gm_unmap_refs(fd, a, 2);
-	r = gm_map_refs(fd, domid, refs, 3, &a);
-	T(r == 0, "%s: 3 fit again after UNMAP (%s)", what, strerror(-r));
-	if (!r)
-		gm_unmap_refs(fd, a, 3);
-	close(fd);
-}
-
 /* An interdomain channel dom0 -> dom0, to observe SEND_EVENT. */
 static void t_notify(int fd)
 {
@@ -737,17 +729,6 @@ out:
 	free(buf);
 }
 
-static void t_dmabuf(int fd)
-{
-	struct ioctl_gntdev_dmabuf_exp_wait_released w = { 0 };
-	int r = ioctl(fd, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &w) ? errno : 0;
-
-	T_GNTMAP(r == EOPNOTSUPP, "dma-buf: refused with EOPNOTSUPP (%s)",
-		 strerror(r));
-	if (!dev->is_gntmap)
-		tap_diag("%s: dma-buf ioctl: %s", dev->name, strerror(r));
-}
-
 static void run(const struct gm_dev *d)
 {
 	static const unsigned int sizes[] = { 1, 16, 1024 };
@@ -777,10 +758,8 @@ static void run(const struct gm_dev *d)
 	t_second_mmap(fd);
 	t_close_mapped(d->path);
 	t_bad_input(fd);
-	t_max_grants(d->path);
 	t_notify(fd);
 	t_copy(fd);
-	t_dmabuf(fd);
 	close(fd);
 }
 

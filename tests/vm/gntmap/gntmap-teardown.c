@@ -45,6 +45,7 @@
 #include "tap.h"
 #include "testdom.h"
 #include "itn_selftest.h"
+#include "proc_state.h"
 
 #define NPIN		16	/* pages pinned through the pipe */
 #define NSIDE		4	/* pages mapped meanwhile on the same fd */
@@ -458,21 +459,6 @@ out:
 	if (b)
 		xenevtchn_close(b);
 	leak_check("pin-notify");
-}
-
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[256], *s;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	s = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	s = s ? strrchr(buf, ')') : NULL;
-	return s && s[1] ? s[2] : 0;
 }
 
 /* Load the core's self-test module unless loaded; true if we loaded it. */

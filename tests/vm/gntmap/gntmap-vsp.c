@@ -21,7 +21,7 @@
 #include "tap.h"
 #include "testdom.h"
 
-static const char *proxy = "/usr/lib/xen-4.17/bin/vchan-socket-proxy";
+static const char *proxy = "/usr/lib/xen/bin/vchan-socket-proxy";
 
 static unsigned char pattern(size_t i)
 {

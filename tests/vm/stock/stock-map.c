@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -18,7 +19,8 @@
 #include "tap.h"
 #include "testdom.h"
 
-#define PAGE 4096u
+/* The system page: one grant per page of a mapping. */
+static size_t page_size;
 
 static const char *domain = "sharer";
 static int open_timeout_ms = 120000;
@@ -38,10 +40,10 @@ static unsigned int count_bad(const uint8_t *map, unsigned int n,
 	unsigned int i, off, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		for (off = 0; off < PAGE; off++)
-			if (map[i * PAGE + off] != testdom_pattern(seed, i, off))
+		for (off = 0; off < page_size; off++)
+			if (map[i * page_size + off] != testdom_pattern(seed, i, off))
 				break;
-		if (off < PAGE)
+		if (off < page_size)
 			bad++;
 	}
 	return bad;
@@ -52,8 +54,8 @@ static void fill(uint8_t *map, unsigned int n, uint32_t seed)
 	unsigned int i, off;
 
 	for (i = 0; i < n; i++)
-		for (off = 0; off < PAGE; off++)
-			map[i * PAGE + off] = testdom_pattern(seed, i, off);
+		for (off = 0; off < page_size; off++)
+			map[i * page_size + off] = testdom_pattern(seed, i, off);
 }
 
 /* Share @n rw pages, map, check, write back, verify in the domU, unmap. */
@@ -155,6 +157,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c, r;
 
+	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':

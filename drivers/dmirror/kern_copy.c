@@ -1,3 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-/* dmirror_kern.ko: the same driver on the kernel's mmu_interval_notifier. */
-#include "copy.c"
