@@ -4,6 +4,10 @@
 # another Debian release than the host's is built in that release's build
 # root (tests/harness/buildroot.sh), with its own compiler.
 # On a real dom0: make modules KVER=$(uname -r) KDIR=/lib/modules/$(uname -r)/build
+# The checking kernel (deb12-debug) is built here, not packaged.
+ifneq ($(PLATFORM_KDIR),)
+KDIR ?= $(PLATFORM_KDIR)
+endif
 KDIR ?= /usr/src/linux-headers-$(KVER)
 MOD_BUILD := $(BUILD)/$(KVER)/drivers
 
@@ -19,6 +23,9 @@ modules:
 	@$(call in-buildroot,modules)
 else
 modules:
+ifneq ($(PLATFORM_KDIR),)
+	@CACHE=$(CACHE) tests/harness/debug-kernel.sh build
+endif
 	@test -d $(KDIR) || tests/harness/deps.sh host
 	@mkdir -p $(MOD_BUILD)
 	@cp -r --preserve=timestamps -u drivers/. $(MOD_BUILD)/

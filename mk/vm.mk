@@ -14,6 +14,8 @@
 #   make vm-run SUITES="a.list b.list" [PLATFORM=deb13]   chosen suites only
 #   make vm-shell [PROFILE=dropin]       interactive dom0 shell (serial on stdio)
 #   make check-harness                   the runner's self-checks (not in check)
+#   make check-debug                     check-vm's stages on the checking
+#                                        kernel (PLATFORM=deb12-debug)
 
 # "make check PLATFORM=deb13" (or KERNEL=6.12) runs that platform alone;
 # plain "make check" runs every platform.
@@ -28,7 +30,7 @@ HARNESS := tests/harness
 VM_ENV = CACHE=$(CACHE) BUILD=$(BUILD) RESULTS=$(RESULTS)
 
 .PHONY: deps images vm-deps vm-progs check-vm vm-check vm-check-platform \
-	vm-run vm-shell check-harness harness-selftest-deps
+	vm-run vm-shell check-harness harness-selftest-deps check-debug
 
 check-vm: vm-check
 
@@ -84,6 +86,15 @@ vm-check-platform vm-run: images
 		$(VM_ENV) $(HARNESS)/run-vm.sh -P $(PLATFORM_NAME) -p $$p $$suites || rc=1; \
 	done <$(BUILD)/vm-plan-$(PLATFORM_NAME); exit $$rc
 
+# The checking kernel's stages (docs/harness.md, "The checking kernel"):
+# not in make check, whose hour its build alone would take on a fresh
+# machine.
+check-debug:
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	-@$(MAKE) --no-print-directory check-vm PLATFORM=deb12-debug \
+		CHECK_PLATFORMS=deb12-debug
+	@tests/summarize.sh $(RESULTS)
+
 vm-shell: images
 	@$(VM_ENV) $(HARNESS)/run-vm.sh --shell -P $(PLATFORM_NAME) -p $(PROFILE)
 
@@ -92,13 +103,20 @@ vm-shell: images
 HS_KVER := $(KVER)
 HS_BUILD = $(PLATFORM_BUILD)/$(HS_KVER)/harness-selftest
 HS_KO = $(PLATFORM_BUILD)/$(HS_KVER)/vm/dom0/lib/modules/gntmap-selftest/harness_warn.ko
-HS_SRC = $(addprefix $(HARNESS)/selftest/,harness_warn.c harness_stall.c Kbuild)
+HS_MODS := harness_stall
+# The checking kernel's self-checks: a report of each checker it has.
+ifneq ($(PLATFORM_KDIR),)
+HS_MODS += harness_oob harness_kfence harness_lockdep harness_leak
+endif
+HS_SRC = $(addprefix $(HARNESS)/selftest/,harness_warn.c \
+	$(addsuffix .c,$(HS_MODS)) Kbuild)
 
 $(HS_KO): $(HS_SRC)
 	@mkdir -p $(HS_BUILD) $(dir $@)
 	@cp --preserve=timestamps $^ $(HS_BUILD)/
-	$(MAKE) -C $(KDIR) M=$(HS_BUILD) modules
-	cp $(HS_BUILD)/harness_stall.ko $(dir $@)
+	$(MAKE) -C $(KDIR) M=$(HS_BUILD) \
+		$(if $(PLATFORM_KDIR),HS_CHECKERS=m) modules
+	cp $(addprefix $(HS_BUILD)/,$(addsuffix .ko,$(HS_MODS))) $(dir $@)
 	cp $(HS_BUILD)/harness_warn.ko $@
 
 check-harness: vm-deps

@@ -93,14 +93,25 @@ static long gntmap_ioctl_map(struct gntmap_file *priv,
 		return err;
 	}
 	op.index = (u64)map->index << PAGE_SHIFT;
-	if (copy_to_user(u, &op, sizeof(op))) {
-		gntmap_del_map(priv, map);
-		mutex_unlock(&priv->lock);
-		gntmap_map_put(map);
-		return -EFAULT;
-	}
+	/*
+	 * Not under priv->lock: the copy may fault and take the mmap lock,
+	 * under which mmap takes priv->lock.  Our own reference keeps the
+	 * map while another thread may already mmap or unmap it.
+	 */
+	gntmap_map_get(map);
 	mutex_unlock(&priv->lock);
-	return 0;
+	err = 0;
+	if (copy_to_user(u, &op, sizeof(op))) {
+		err = -EFAULT;
+		mutex_lock(&priv->lock);
+		if (mtree_load(&priv->maps, map->index) == map) {
+			gntmap_del_map(priv, map);
+			gntmap_map_put(map);
+		}
+		mutex_unlock(&priv->lock);
+	}
+	gntmap_map_put(map);
+	return err;
 }
 
 static long gntmap_ioctl_unmap(struct gntmap_file *priv,

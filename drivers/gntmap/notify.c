@@ -20,8 +20,6 @@ int gntmap_set_notify(struct gntmap_map *map, u32 action, u32 addr,
 
 	if (action & ~(UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT))
 		return -EINVAL;
-	if ((action & UNMAP_NOTIFY_CLEAR_BYTE) && map->readonly)
-		return -EINVAL;
 	if (action & UNMAP_NOTIFY_SEND_EVENT) {
 		/* Hold the port so it cannot be rebound before we send. */
 		err = evtchn_get(port);
@@ -30,6 +28,13 @@ int gntmap_set_notify(struct gntmap_map *map, u32 action, u32 addr,
 	}
 
 	mutex_lock(&map->lock);
+	/* Under the lock: mmap sets readonly under it, then checks the flags. */
+	if ((action & UNMAP_NOTIFY_CLEAR_BYTE) && map->readonly) {
+		mutex_unlock(&map->lock);
+		if (action & UNMAP_NOTIFY_SEND_EVENT)
+			evtchn_put(port);
+		return -EINVAL;
+	}
 	old = map->notify;
 	map->notify.flags = action;
 	map->notify.addr = addr;

@@ -243,6 +243,12 @@ static const struct vm_operations_struct gntmap_vm_ops = {
 #endif
 };
 
+/* apply_to_page_range() callback: the tables are all we want. */
+static int gntmap_pte_none(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
 static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,
 				       unsigned long index,
 				       unsigned long count)
@@ -283,13 +289,29 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 		goto unlock;
 	}
 	map->base = vma->vm_start;
+	mutex_unlock(&map->lock);
+
+	/*
+	 * What may enter reclaim stays outside map->lock, which the
+	 * invalidate callback takes: reclaim may invalidate (lockdep ties
+	 * every such allocation to invalidate_range_start).  That is the
+	 * mm's first subscription (the registry, the mmu_notifier) and the
+	 * page tables of the range, which the path's mmap then finds in
+	 * place.  Until the pages are mapped a callback has nothing to do,
+	 * and the mmap write lock keeps munmap and the OOM reaper out.
+	 */
 	err = itn_sub_insert_locked(&map->sub, vma->vm_mm, vma->vm_start, len,
 				    &gntmap_sub_ops);
-	if (err)
-		goto unlock;
+	if (err) {
+		gntmap_map_put(map);
+		return err;
+	}
+	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+				  gntmap_pte_none, NULL);
+	mutex_lock(&map->lock);
 	map->sub_live = true;
-
-	err = gntmap_path->mmap(map, vma);
+	if (!err)
+		err = gntmap_path->mmap(map, vma);
 	trace_gntmap_map(map->grants[0].domid, map->count, map->readonly, err);
 	if (err) {
 		gntmap_unmap_range(map, 0, map->count);

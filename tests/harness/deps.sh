@@ -5,7 +5,9 @@
 # deps.sh vm [PLATFORM] fetch (apt-get download, never install) the
 #                     packages that go into the VM images of PLATFORM
 #                     (platform.sh; default deb12) and unpack them under
-#                     $CACHE/vmroot-RELEASE
+#                     $CACHE/vmroot-RELEASE; for deb12-debug, deb12's
+#                     packages and the checking kernel (debug-kernel.sh),
+#                     with the tools its build needs
 #
 # Idempotent: a second run neither updates the lists nor downloads again
 # when everything is already there.
@@ -24,6 +26,9 @@ HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox pyt
 	qemu-system-x86 busybox-static cpio libxen-dev xenstore-utils kmod
 	xz-utils zstd gzip binutils perl linux-source-6.1
 	linux-headers-amd64 linux-headers-6.12-amd64"
+
+# What the checking kernel's build needs besides HOST_PKGS (deb12-debug).
+DEBUG_PKGS="flex bison bc libelf-dev"
 
 # What runs inside the VMs: Xen, its toolstack, QEMU's Xen device model
 # for qdisk, and their libraries, which apt resolves (the image builder
@@ -164,16 +169,24 @@ do_vm() {
 $(toplevel "$opts" "$dir" $(vm_pkgs "$xv"))"
 	# The kernel from its own suite (backports), and of its closure only
 	# its own packages: the image carries modules, not an init system.
+	# The checking kernel is built here instead.
 	suite=$(plat suite "$p")
-	files="$files
+	if [ -z "${PLATFORM_KDIR:-}" ]; then
+		files="$files
 $(closure "$opts${suite:+ -t $suite}" "$dir" "$kpkg" initramfs-tools |
 	grep "^linux-[a-z]*-$kver\|^linux-image-$kver")
 $(toplevel "$opts${suite:+ -t $suite}" "$dir" "$kpkg")"
+	fi
 	for f in $files; do
 		[ -e "$root/.unpacked/$f" ] && continue
 		dpkg-deb -x "$dir/$f" "$root" || die "cannot unpack $f"
 		touch "$root/.unpacked/$f"
 	done
+	if [ -n "${PLATFORM_KDIR:-}" ]; then
+		HOST_PKGS=$DEBUG_PKGS do_host
+		"$here/debug-kernel.sh" install "$root" ||
+			die "no checking kernel"
+	fi
 	# Debian 13 keeps modules under /usr/lib; the image builder and
 	# depmod look under /lib.
 	if [ ! -e "$root/lib/modules/$kver" ] &&

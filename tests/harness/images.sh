@@ -28,7 +28,8 @@ if [ ! -s "$xen" ] || [ "$VMROOT/boot/xen-$XENVER-amd64.gz" -nt "$xen" ]; then
 	mv "$xen.tmp" "$xen"
 fi
 vmlinux=$CACHE/vmlinux-$kver
-if [ ! -s "$vmlinux" ]; then
+# The checking kernel keeps its release across rebuilds (a new fragment).
+if [ ! -s "$vmlinux" ] || [ "$VMROOT/boot/vmlinuz-$kver" -nt "$vmlinux" ]; then
 	echo "  VMLINUX $kver"
 	"$here/vmlinux.sh" "$VMROOT/boot/vmlinuz-$kver" "$vmlinux"
 fi

@@ -8,7 +8,10 @@
 # @platforms on deb12 only.  "@platforms all" is every platform; the
 # older "@kernels 6.1 6.12" names deb12 and deb12-6.12.  With
 # CHECK_SCOPE=all (make check-all) the platforms of "@check-all" lines
-# count too: the stages that do not fit make check's time.
+# count too: the stages that do not fit make check's time.  A checking
+# platform (deb12-debug) runs what its base (deb12) runs, and the suites
+# of the stock profile that start no test domain (20-core, 40-dmirror)
+# also on a PVH dom0 (pvh-stock).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
@@ -22,6 +25,7 @@ for s in "$@"; do
 	[ -f "$dir/$s" ] || { echo "plan: no suite $s" >&2; exit 1; }
 	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
 		$1 == "@boot" { p = $2 }
+		$1 == "@domain" { d = 1 }
 		$1 == "@platforms" || $1 == "@kernels" ||
 		($1 == "@check-all" && all == "all") {
 			for (i = 2; i <= NF; i++) {
@@ -35,7 +39,14 @@ for s in "$@"; do
 		END {
 			if (p == "") p = "stock"
 			if (ks == "") ks = " deb12 "
-			if (index(ks, " " k " ") || index(ks, " all ")) print p, s
+			kb = k
+			sub(/-debug$/, "", kb)
+			if (index(ks, " " k " ") || index(ks, " " kb " ") ||
+			    index(ks, " all ")) {
+				print p, s
+				if (kb != k && p == "stock" && !d)
+					print "pvh-stock", s
+			}
 		}' "$dir/$s"
 done | awk '
 	!($1 in list) { order[++n] = $1 }

@@ -9,8 +9,12 @@
 #   deb12-6.12   Debian 12, its Xen, linux-image-6.12-amd64
 #   deb13        Debian 13 (trixie), its Xen, linux-image-amd64
 #   deb13-bpo    Debian 13, its Xen, linux-image-amd64 of trixie-backports
+#   deb12-debug  Debian 12, its Xen, and the checking kernel built here from
+#                linux-source-6.1 (debug-kernel.sh); not in "list": its
+#                build does not fit make check's hour (make check-debug)
 #
-# 6.1 and 6.12 are accepted for deb12 and deb12-6.12.  Versions are never
+# 6.1, 6.12 and 6.1-debug are accepted for deb12, deb12-6.12 and
+# deb12-debug.  Versions are never
 # written down: the kernel comes from its suite's meta package, Xen from
 # the release's xen-system-amd64, so a point release or tomorrow's
 # backports kernel is picked up by itself.
@@ -19,7 +23,9 @@
 #   name      the canonical platform name
 #   release   the Debian codename (bookworm, trixie)
 #   kver      the kernel release, as uname -r prints it
-#   kpkg      the kernel's image package
+#   kpkg      the kernel's image package (nothing for deb12-debug)
+#   kdir      the tree external modules build against where it is not
+#             the kernel's headers package (deb12-debug), else nothing
 #   suite     the suite the kernel comes from where it is not the
 #             release's own (trixie-backports), else nothing
 #   xenver    the Xen version (4.17, 4.20)
@@ -32,7 +38,7 @@
 #   make      all of the above as make variable assignments
 #   env       the same as shell assignments (for eval)
 #   makefile  the path of a file holding them (cached)
-#   list      every platform, one per line
+#   list      every platform of make check, one per line
 #
 # Releases other than the host's get a private apt state under
 # $CACHE/apt/RELEASE: its own sources list (the host's mirrors, read from
@@ -45,6 +51,8 @@ top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 PLATFORMS="deb12 deb12-6.12 deb13 deb13-bpo"
+# Built here, not packaged: make check-debug's.
+DEBUG_PLATFORMS="deb12-debug"
 
 plat_die() { echo "platform: $*" >&2; exit 1; }
 
@@ -55,7 +63,8 @@ plat_row() {
 	deb12-6.12|6.12) echo "deb12-6.12 bookworm linux-image-6.12-amd64" ;;
 	deb13)		echo "deb13 trixie linux-image-amd64" ;;
 	deb13-bpo)	echo "deb13-bpo trixie linux-image-amd64/trixie-backports" ;;
-	*) plat_die "unknown platform '$1' (one of: $PLATFORMS)" ;;
+	deb12-debug|6.1-debug) echo "deb12-debug bookworm -" ;;
+	*) plat_die "unknown platform '$1' (one of: $PLATFORMS $DEBUG_PLATFORMS)" ;;
 	esac
 }
 
@@ -131,6 +140,8 @@ plat_depends() {	# release meta prefix
 plat_kpkg() {
 	local row rel meta pkg
 	read -r _ rel meta <<<"$(plat_row "$1")"
+	# The checking kernel is no package.
+	[ "$meta" != - ] || return 0
 	pkg=$(plat_depends "$rel" "$meta" linux-image-)
 	if [ -z "$pkg" ] && [ "$rel" = "$(plat_host_release)" ]; then
 		plat_die "cannot resolve $meta (run 'apt-get update' first)"
@@ -158,7 +169,13 @@ plat_get() {	# what platform
 	kpkg)	plat_kpkg "$name" ;;
 	suite)	p=$(plat_row "$name" | cut -d' ' -f3)
 		[ "${p#*/}" = "$p" ] || echo "${p#*/}" ;;
-	kver)	p=$(plat_kpkg "$name"); echo "${p#linux-image-}" ;;
+	kver)	case $name in
+		*-debug) "$here/debug-kernel.sh" kver ;;
+		*) p=$(plat_kpkg "$name"); echo "${p#linux-image-}" ;;
+		esac ;;
+	kdir)	case $name in
+		*-debug) echo "$CACHE/debug-kernel/$("$here/debug-kernel.sh" key)/obj" ;;
+		esac ;;
 	xenver)	plat_xenver "$name" ;;
 	vmroot)	echo "$CACHE/vmroot-$rel" ;;
 	build)	if [ "$rel" = "$(plat_host_release)" ]; then
@@ -186,7 +203,10 @@ plat_get() {	# what platform
 		else
 			echo "PLATFORM_BUILD = \$(BUILD)/$rel"
 			echo "PLATFORM_BUILDROOT = \$(CACHE)/buildroot-$rel"
-		fi ;;
+		fi
+		case $name in
+		*-debug) echo "PLATFORM_KDIR = \$(CACHE)/debug-kernel/$("$here/debug-kernel.sh" key)/obj" ;;
+		esac ;;
 	env)	plat_make_cached "$name" |
 			sed -e 's/^\([A-Z_]*\) :\{0,1\}= *\(.*\)$/\1="\2"/' \
 			    -e 's/\$(\([A-Z]*\))/${\1}/g' ;;
@@ -206,7 +226,12 @@ plat_make_cached() {
 	else
 		lists=$CACHE/apt/$rel/lists
 	fi
+	# The checking kernel's release and tree follow its fragment and the
+	# installed linux-source-6.1.
 	if [ -s "$f" ] && [ "$f" -nt "$0" ] &&
+	   { [ "${name%-debug}" = "$name" ] ||
+	     { [ "$f" -nt "$here/debug-kernel.config" ] &&
+	       [ "$f" -nt /var/lib/dpkg/info/linux-source-6.1.list ]; }; } &&
 	   [ -n "$(find "$f" -mmin -1440)" ] &&
 	   [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -newer "$f" \
 			2>/dev/null | head -n1)" ]; then
@@ -222,7 +247,7 @@ plat_make_cached() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case ${1:-} in
 	list)	printf '%s\n' $PLATFORMS ;;
-	-h|--help|"") sed -n '3,41s/^# \{0,1\}//p' "$0"; [ -n "${1:-}" ] ;;
+	-h|--help|"") sed -n '3,46s/^# \{0,1\}//p' "$0"; [ -n "${1:-}" ] ;;
 	*)	[ $# -eq 2 ] || plat_die "usage: platform.sh WHAT PLATFORM"
 		plat_get "$1" "$2" ;;
 	esac

@@ -6,6 +6,13 @@ GM_LOG=/var/log/gntmap
 # Messages that mean the kernel or the hypervisor went wrong, whatever the
 # test printed: the run fails on any of them (docs/build.md).
 GM_BAD='WARNING: CPU|-----[[] cut here []]-----|BUG:|kernel BUG|Oops|general protection fault|Bad page|Kernel panic|implicit(ly)? unmap|Domain [0-9]+ .*crashed|domain_crash|Call Trace:'
+# The checking kernel's reports (docs/harness.md); run-vm.sh's console check
+# takes them from here too.  KASAN's, KFENCE's and a sleep in atomic context
+# open with "BUG:", lockdep's with "WARNING:" and no CPU; each is named
+# anyway.  Lockdep stops after its first report and kmemleak when it runs
+# out of memory: either leaves the rest of the run unchecked.
+GM_CHECKERS="KASAN:|KFENCE:|possible circular locking dependency|possible recursive locking|inconsistent lock state|irq lock inversion|suspicious RCU usage|sleeping function called from invalid context|bad unlock balance|held lock freed|lock held when returning to user space|turning off the locking correctness validator|suspected memory leak|kmemleak: .*(disabled|Cannot allocate|pool empty)"
+GM_BAD="$GM_BAD|$GM_CHECKERS"
 
 # kmod_load NAME: insmod a kernel module of the image with its dependencies
 # (the list mkimage.sh wrote), tolerating the ones already loaded.

@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# debug-kernel.sh kver          print the release of the checking kernel
+# debug-kernel.sh key           print its cache key, SOURCE-VERSION-FRAGMENT-HASH
+# debug-kernel.sh build         build it, once per source version and fragment
+# debug-kernel.sh kdir          build it; print the tree external modules
+#                               build against (make -C KDIR M=...)
+# debug-kernel.sh install ROOT  build it; copy boot/vmlinuz-REL and
+#                               lib/modules/REL/ into ROOT, the layout of an
+#                               unpacked linux-image package
+#
+# The checking kernel is Debian's linux-source-6.1 configured by
+# tests/harness/debug-kernel.config merged onto allnoconfig.  It is cached
+# under $CACHE/debug-kernel/SOURCE-VERSION-FRAGMENT-HASH/, so a second run
+# with the same source package and fragment builds nothing.  JOBS sets
+# make's -j (default 2); the build runs at nice 19.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+# Resolved, as the object tree records the paths it was built with.
+mkdir -p "$CACHE"
+CACHE=$(cd -P "$CACHE" && pwd)
+JOBS=${JOBS:-2}
+frag=$here/debug-kernel.config
+tarball=/usr/src/linux-source-6.1.tar.xz
+
+die() { echo "debug-kernel: $*" >&2; exit 1; }
+
+usage() {
+	sed -n '3,17s/^# \{0,1\}//p' "$0"
+}
+
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) &&
+	[ -f "$tarball" ] ||
+	die "linux-source-6.1 is not installed (run tests/harness/deps.sh host)"
+localver=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
+# The package's version is the upstream release, then Debian's revision.
+kver=${srcver%%-*}$localver
+base=$CACHE/debug-kernel
+src=$base/src-$srcver/linux-source-6.1
+key=$srcver-$(sha256sum "$frag" | cut -c1-12)
+dir=$base/$key
+obj=$dir/obj
+root=$dir/root
+kmake=(make -C "$src" O="$obj" ARCH=x86_64)
+
+extract() {
+	[ -f "$src/.extracted" ] && return 0
+	local tmp=$base/src-$srcver.tmp.$$
+	echo "  EXTRACT linux-source-$srcver (full tree, for the debug kernel)" >&2
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	tar -xJf "$tarball" -C "$tmp"
+	mkdir -p "$(dirname "$src")"
+	rm -rf "$src"
+	mv "$tmp/linux-source-6.1" "$src"
+	rmdir "$tmp"
+	touch "$src/.extracted"
+}
+
+# The one change to Debian's source: under DEBUG_VM, mmap_assert_locked()
+# and its kin call dump_mm(), which 6.1 does not export (later kernels do),
+# so no module that asserts the mmap lock would load.  Idempotent.
+patch_src() {
+	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" && return 0
+	sed -i '/^void dump_mm(/,/^}/ s/^}$/}\nEXPORT_SYMBOL(dump_mm);/' \
+		"$src/mm/debug.c"
+	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" ||
+		die "cannot export dump_mm() in $src/mm/debug.c"
+}
+
+build() {
+	local t0 t rel missing
+	[ -f "$dir/.done" ] && return 0
+	# One build at a time; a second caller waits and finds it done.
+	mkdir -p "$dir"
+	exec 9>"$dir/.lock"
+	flock 9
+	[ -f "$dir/.done" ] && return 0
+	for t in flex bison bc depmod; do
+		command -v "$t" >/dev/null ||
+			die "$t not found (run tests/harness/deps.sh host)"
+	done
+	[ -f /usr/include/gelf.h ] ||
+		die "libelf-dev not installed (run tests/harness/deps.sh host)"
+	t0=$(date +%s)
+	extract
+	patch_src
+	rm -rf "$obj" "$root" "$root.tmp"
+	mkdir -p "$obj"
+	echo "  CONFIG  $kver ($(basename "$frag") on allnoconfig)" >&2
+	(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
+		-O "$obj" "$frag") >"$dir/config.log" 2>&1 ||
+		die "merge_config failed, see $dir/config.log"
+	# merge_config only warns about a value Kconfig refused.
+	missing=$(sed -n 's/^Value requested for \(CONFIG_[A-Z0-9_]*\) .*/\1/p' \
+		"$dir/config.log")
+	[ -z "$missing" ] ||
+		die "the fragment asks for what Kconfig refused:" $missing
+	echo "  KERNEL  $kver (make -j$JOBS, log in $dir/build.log)" >&2
+	nice -n 19 "${kmake[@]}" -j"$JOBS" bzImage modules \
+		>"$dir/build.log" 2>&1 ||
+		die "build failed, see the end of $dir/build.log"
+	rel=$("${kmake[@]}" -s kernelrelease)
+	[ "$rel" = "$kver" ] ||
+		die "built release $rel, expected $kver from the package version"
+	mkdir -p "$root.tmp/boot"
+	"${kmake[@]}" -s INSTALL_MOD_PATH="$root.tmp" modules_install \
+		>>"$dir/build.log" 2>&1 || die "modules_install failed"
+	# No build/source links: they would point into this cache.
+	rm -f "$root.tmp/lib/modules/$kver/build" \
+		"$root.tmp/lib/modules/$kver/source"
+	cp "$obj/arch/x86/boot/bzImage" "$root.tmp/boot/vmlinuz-$kver"
+	cp "$obj/.config" "$root.tmp/boot/config-$kver"
+	cp "$obj/System.map" "$root.tmp/boot/System.map-$kver"
+	mv "$root.tmp" "$root"
+	echo "$(($(date +%s) - t0))" >"$dir/build-seconds"
+	touch "$dir/.done"
+	echo "  KERNEL  $kver built in $(cat "$dir/build-seconds") s" >&2
+}
+
+install_root() {
+	local to=${1:?usage: debug-kernel.sh install ROOT}
+	build
+	mkdir -p "$to/boot" "$to/lib/modules"
+	if [ "$to/boot/vmlinuz-$kver" -nt "$root/boot/vmlinuz-$kver" ] &&
+		[ -s "$to/lib/modules/$kver/modules.dep" ]; then
+		return 0
+	fi
+	rm -rf "$to/lib/modules/$kver"
+	cp -a "$root/lib/modules/$kver" "$to/lib/modules/"
+	cp "$root/boot/config-$kver" "$root/boot/System.map-$kver" "$to/boot/"
+	# Last, so that a partial copy is redone next time.
+	cp "$root/boot/vmlinuz-$kver" "$to/boot/"
+}
+
+case "${1:-}" in
+kver)		echo "$kver" ;;
+key)		echo "$key" ;;
+build)		build ;;
+kdir)		build; echo "$obj" ;;
+install)	install_root "${2:-}" ;;
+-h|--help)	usage ;;
+*)		usage >&2; exit 2 ;;
+esac
