@@ -521,10 +521,17 @@ static void op_unmap(struct ctx *c, unsigned int s, struct rng *r,
 	}
 	o->a = u.index;
 	o->b = u.count;
+	/*
+	 * Before the ioctl: an mmap that reads the epoch after its own call
+	 * (op_mmap) then sees every unmap that could have freed its offset
+	 * for another map by then.  Bumped after it, a MAP_GRANT_REF and an
+	 * mmap of another process could both fit in between and the mmap
+	 * would expect the old map's pages.
+	 */
+	atomic_fetch_add(&sh->unmap_epoch, 1);
 	o->r = ioctl(fd_of(c, sl->fdi), IOCTL_GNTDEV_UNMAP_GRANT_REF, &u) ?
 	       -errno : 0;
 	if (!o->r) {
-		atomic_fetch_add(&sh->unmap_epoch, 1);
 		if (right && sl->fdgen == c->fdgen[sl->fdi])
 			sl->valid = false;
 		else
@@ -576,11 +583,12 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 	    c->fds[sl->fdi] >= 0 && sl->wild == atomic_load(&sh->wild_epoch))
 		o->expect = -EINVAL;	/* a second mmap of one map */
 	want = win(c, t, pos);
-	epoch = atomic_load(&sh->unmap_epoch);
 	o->a = off;
 	o->b = (uint64_t)len << 32 | t << 8 | pos;
 	p = mmap(want, (size_t)len * PG, prot, flags, fd_of(c, sl->fdi), off);
 	o->r = p == MAP_FAILED ? -errno : 0;
+	/* After the call: see op_unmap. */
+	epoch = atomic_load(&sh->unmap_epoch);
 	if (right && p != MAP_FAILED)
 		sl->mmapped = true;
 	atomic_fetch_add(&tl->gen, 1);
