@@ -192,3 +192,16 @@ bool gm_pins_settled(long before, unsigned int ms)
 		usleep(100000);
 	}
 }
+
+bool gm_dom0_pvh(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	return !strncmp(buf, "PVH", 3);
+}

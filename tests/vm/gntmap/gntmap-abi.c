@@ -178,20 +178,6 @@ static uint8_t *free_range(size_t len)
 	return p;
 }
 
-/* A PVH dom0: grants live in dom0's own pages (docs/gntmap.md). */
-static bool dom0_auto_translated(void)
-{
-	char buf[8] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	return !strncmp(buf, "PVH", 3);
-}
-
 static void t_mremap(int fd)
 {
 	const char *what = "mremap";
@@ -232,7 +218,7 @@ static void t_mremap(int fd)
 		sig = gm_probe_read(m);
 		T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
 		  "%s: %s: the pages still read at the old address (%s)",
-		  what, dom0_auto_translated() ? "PVH" : "PV", sig_name(sig));
+		  what, gm_dom0_pvh() ? "PVH" : "PV", sig_name(sig));
 		T(munmap(m, 3 * P) == 0, "%s: munmap", what);
 		T(testdom_end_all_wait(td, 10000) == 0,
 		  "%s: domU ends every grant after the munmap", what);

@@ -418,20 +418,6 @@ out:
 	T(r == 0, "pin: the domU ends every grant (%d left)", r);
 }
 
-/* A PVH dom0: grants live in dom0's own pages (docs/gntmap.md). */
-static bool dom0_auto_translated(void)
-{
-	char buf[8] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	return !strncmp(buf, "PVH", 3);
-}
-
 /* tracefs: where it is mounted, mounting it if nobody did. */
 static const char *tracefs(void)
 {
@@ -596,7 +582,7 @@ off:
 	 * the VMA still holds each inserted page and the run counts as
 	 * deferred even though it completes at once.
 	 */
-	if (dom0_auto_translated())
+	if (gm_dom0_pvh())
 		TRACE_HAS("gntmap_unmap: 4 pages (PVH: deferred while the VMA holds them)",
 			  "gntmap_unmap:", dom, "first=0 ", cnt);
 	else
