@@ -40,7 +40,8 @@ deb: deb-deps
 	@v=$(DEB_VERSION); src=$(DEB_OUT)/src/gntmap-$$v; \
 	rm -rf $(DEB_OUT) && mkdir -p $$src/drivers && \
 	cp -r drivers/core drivers/gntmap debian-pkg/Kbuild $$src/drivers/ && \
-	cp tools/gntmap.c debian-pkg/gntmap.1 debian-pkg/gntmap.conf $$src/ && \
+	cp tools/gntmap.c tests/vm/lib/gntmap_counters.h debian-pkg/gntmap.1 \
+		debian-pkg/gntmap.conf $$src/ && \
 	cp -r debian-pkg/debian $$src/ && \
 	printf '%s\n' "gntmap ($$v) unstable; urgency=medium" "" \
 		"  * Built from $$(git rev-parse --short HEAD) by make deb." "" \
