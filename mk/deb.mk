@@ -39,7 +39,8 @@ deb-deps:
 deb: deb-deps
 	@v=$(DEB_VERSION); src=$(DEB_OUT)/src/gntmap-$$v; \
 	rm -rf $(DEB_OUT) && mkdir -p $$src/drivers && \
-	cp -r drivers/core drivers/gntmap debian-pkg/Kbuild $$src/drivers/ && \
+	cp -r drivers/core drivers/gntmap drivers/kern_variant.mk debian-pkg/Kbuild \
+		$$src/drivers/ && \
 	cp tools/gntmap.c tests/vm/lib/gntmap_counters.h debian-pkg/gntmap.1 \
 		debian-pkg/gntmap.conf $$src/ && \
 	cp -r debian-pkg/debian $$src/ && \
