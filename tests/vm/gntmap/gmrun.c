@@ -7,11 +7,6 @@
 #include "tap.h"
 #include "testdom.h"
 
-bool gm_only_valid(const char *only)
-{
-	return !only || !strcmp(only, "gntdev") || !strcmp(only, "gntmap");
-}
-
 int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn)
 {
 	struct gm_dev devs[2] = {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gmtest.h"
+#include "vmopt.h"
 
 struct testdom;
 
@@ -26,7 +27,9 @@ typedef void gm_dev_fn(struct testdom *td, uint32_t domid,
  */
 int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn);
 
-/* True if @only is NULL or names one of the two nodes. */
-bool gm_only_valid(const char *only);
+/* The option that names the one node gm_run_devices() tests. */
+#define GM_OPT_ONLY(k, nm, var) \
+	VMOPT_CASE(nm, k, "NODE", "gntdev|gntmap", \
+		   "test /dev/xen/NODE only", var)
 
 #endif /* GMRUN_H */
