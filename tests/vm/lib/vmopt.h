@@ -56,7 +56,7 @@ struct vmopt {
 
 /* The common ones. */
 #define VMOPT_DOMAIN(var) \
-	VMOPT_STR("domain", 'd', "NAME", "xl name of the sharer domain", \
+	VMOPT_STR("domain", 'd', "NAME", "xl name of the test domain", \
 		  NULL, var)
 
 /*
