@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The in-VM test programs' option table (vmopt.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* program_invocation_short_name */
+#endif
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
