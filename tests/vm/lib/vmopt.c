@@ -19,15 +19,15 @@ static const char *prog(void)
 	return program_invocation_short_name;
 }
 
-bool vmopt_case(const char *cases, const char *word)
+bool vmopt_case(const char *choices, const char *word)
 {
 	size_t n = strlen(word);
-	const char *c = cases;
+	const char *c = choices;
 
 	if (strchr(word, '|'))
 		return false;
 	while (n && (c = strstr(c, word))) {
-		if ((c == cases || c[-1] == '|') && (!c[n] || c[n] == '|'))
+		if ((c == choices || c[-1] == '|') && (!c[n] || c[n] == '|'))
 			return true;
 		c += n;
 	}
@@ -78,7 +78,7 @@ static int put(const char *s, int w, int col)
 
 	while (*s) {
 		if (*s == '\n' || *s == ' ') {
-			n = strcspn(s + 1, " \n");
+			n = strcspn(s + 1, "\n ");
 			if (*s == '\n' || col + 1 + (int)n > VMOPT_COLS)
 				col = printf("\n%*s", w + 4, "") - 1;
 			else
@@ -86,14 +86,14 @@ static int put(const char *s, int w, int col)
 			s++;
 			continue;
 		}
-		n = strcspn(s, " \n");
+		n = strcspn(s, "\n ");
 		col += printf("%.*s", (int)n, s);
 		s += n;
 	}
 	return col;
 }
 
-static void usage(const struct vmopt *opts, const char *about)
+static void help(const struct vmopt *opts, const char *about)
 {
 	const struct vmopt *o;
 	char buf[96], def[128];
@@ -103,7 +103,7 @@ static void usage(const struct vmopt *opts, const char *about)
 	n = printf("usage: %s", prog());
 	col = n;
 	for (o = opts; o->name; o++) {
-		arg = o->kind == VMOPT_KCASE ? o->cases : o->arg;
+		arg = o->kind == VMOPT_KCASE ? o->choices : o->arg;
 		n = snprintf(buf, sizeof(buf), " [--%s%s%s]", o->name,
 			     arg ? " " : "", arg ? arg : "");
 		if (col + n > 78)
@@ -120,7 +120,7 @@ static void usage(const struct vmopt *opts, const char *about)
 		col = put(o->help, w, col);
 		*def = 0;
 		if (o->kind == VMOPT_KCASE)
-			snprintf(def, sizeof(def), " (%s)", o->cases);
+			snprintf(def, sizeof(def), " (%s)", o->choices);
 		else if (o->def && *o->def)
 			snprintf(def, sizeof(def), " (default %s)", o->def);
 		else if (o->kind == VMOPT_KNUM && !o->def)
@@ -152,9 +152,9 @@ static int parse_one(const struct vmopt *o, const char *arg)
 		num_set(o, v);
 		return 0;
 	case VMOPT_KCASE:
-		if (!vmopt_case(o->cases, arg)) {
+		if (!vmopt_case(o->choices, arg)) {
 			fprintf(stderr, "%s: bad --%s '%s' (want %s)\n",
-				prog(), o->name, arg, o->cases);
+				prog(), o->name, arg, o->choices);
 			return -1;
 		}
 		*(const char **)o->p = arg;
@@ -195,7 +195,7 @@ void vmopt_parse(int argc, char **argv, const struct vmopt *opts,
 	so[len] = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == 'h') {
-			usage(opts, about);
+			help(opts, about);
 			exit(0);
 		}
 		for (i = 0; opts[i].name && opts[i].key != c; i++)

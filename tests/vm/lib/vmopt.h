@@ -9,11 +9,12 @@
 #define VMOPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum vmopt_kind {
 	VMOPT_KSTR,	/* any string */
 	VMOPT_KNUM,	/* a number in [lo, hi]: decimal, 0x hex */
-	VMOPT_KCASE,	/* one of the words of @cases ("a|b|c") */
+	VMOPT_KCASE,	/* one of the words of @choices ("a|b|c") */
 	VMOPT_KFLAG,	/* no value: sets a bool */
 	VMOPT_KFN,	/* @fn(value): 0, or -1 once it has said why */
 };
@@ -33,20 +34,24 @@ struct vmopt {
 	void *p;		/* the variable */
 	unsigned int size;	/* sizeof of a number's variable (4 or 8) */
 	unsigned long lo, hi;
-	const char *cases;
+	const char *choices;	/* a case option's words: "a|b|c" */
 	int (*fn)(const char *arg);
 };
 
 #define VMOPT_STR(nm, k, a, h, d, var) \
 	{ .name = nm, .key = k, .arg = a, .help = h, .def = d, \
 	  .kind = VMOPT_KSTR, .p = (var) }
+/* A number's variable is 4 or 8 bytes: anything else does not compile. */
+#define VMOPT_SIZE(var) \
+	(sizeof(*(var)) + \
+	 0 * sizeof(char[sizeof(*(var)) == 4 || sizeof(*(var)) == 8 ? 1 : -1]))
 #define VMOPT_NUM(nm, k, a, h, d, var, l, u) \
 	{ .name = nm, .key = k, .arg = a, .help = h, .def = d, \
-	  .kind = VMOPT_KNUM, .p = (var), .size = sizeof(*(var)), \
+	  .kind = VMOPT_KNUM, .p = (var), .size = VMOPT_SIZE(var), \
 	  .lo = l, .hi = u }
 #define VMOPT_CASE(nm, k, a, c, h, var) \
 	{ .name = nm, .key = k, .arg = a, .help = h, .def = "", \
-	  .kind = VMOPT_KCASE, .p = (var), .cases = c }
+	  .kind = VMOPT_KCASE, .p = (var), .choices = c }
 #define VMOPT_FLAG(nm, k, h, var) \
 	{ .name = nm, .key = k, .help = h, .def = "", .kind = VMOPT_KFLAG, \
 	  .p = (var) }
@@ -67,7 +72,7 @@ struct vmopt {
 void vmopt_parse(int argc, char **argv, const struct vmopt *opts,
 		 const char *about);
 
-/* True if @word is one of @cases ("a|b|c"). */
-bool vmopt_case(const char *cases, const char *word);
+/* True if @word is one of @choices ("a|b|c"). */
+bool vmopt_case(const char *choices, const char *word);
 
 #endif /* VMOPT_H */
