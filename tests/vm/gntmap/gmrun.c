@@ -45,3 +45,16 @@ int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn)
 	testdom_close(td);
 	return tap_done();
 }
+
+int gm_run_main(int argc, char **argv, const char *about, gm_dev_fn *fn)
+{
+	const char *domain = "sharer", *only = NULL;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		GM_OPT_ONLY('o', "only", &only),
+		{ }
+	};
+
+	vmopt_parse(argc, argv, opts, about);
+	return gm_run_devices(domain, only, fn);
+}

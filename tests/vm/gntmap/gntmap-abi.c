@@ -792,15 +792,8 @@ static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 
 int main(int argc, char **argv)
 {
-	const char *domain = "sharer", *only = NULL;
-	const struct vmopt opts[] = {
-		VMOPT_DOMAIN(&domain),
-		GM_OPT_ONLY('o', "only", &only),
-		{ }
-	};
-
-	vmopt_parse(argc, argv, opts,
+	return gm_run_main(argc, argv,
 		"Run the gntdev ABI cases against every grant-mapping device of\n"
-		"this boot, with the test domain's grants; prints TAP.\n");
-	return gm_run_devices(domain, only, run);
+		"this boot, with the test domain's grants; prints TAP.\n",
+		run);
 }

@@ -534,15 +534,8 @@ static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 
 int main(int argc, char **argv)
 {
-	const char *domain = "sharer", *only = NULL;
-	const struct vmopt opts[] = {
-		VMOPT_DOMAIN(&domain),
-		GM_OPT_ONLY('o', "only", &only),
-		{ }
-	};
-
-	vmopt_parse(argc, argv, opts,
+	return gm_run_main(argc, argv,
 		"Check the gntdev fixes upstream took after 6.1 against every\n"
-		"grant-mapping device of this boot; prints TAP.\n");
-	return gm_run_devices(domain, only, run);
+		"grant-mapping device of this boot; prints TAP.\n",
+		run);
 }
