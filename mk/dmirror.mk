@@ -54,11 +54,11 @@ $(DM_OBJ)/dmirror-inval: $(DM_SRC)/dmirror-inval.c $(DM_OBJ)/vmopt.o \
 	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
 		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/vmopt.o
 
-$(DM_OBJ)/dmirror-life: $(DM_SRC)/dmirror-life.c \
+$(DM_OBJ)/dmirror-life: $(DM_SRC)/dmirror-life.c $(DM_OBJ)/vmopt.o \
 		$(TOP)/drivers/dmirror/dmirror_uapi.h
 	@mkdir -p $(dir $@)
-	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $< \
-		-lpthread
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
+		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/vmopt.o -lpthread
 
 # Static pattern rules: the bin directory is shared with other parts.
 # The testdom library, compiled here: mk/vmtests.mk, which names it, is

@@ -119,7 +119,10 @@ static void help(const struct vmopt *opts, const char *about)
 		col = printf("  %-*s  ", w, buf);
 		col = put(o->help, w, col);
 		*def = 0;
-		if (o->kind == VMOPT_KCASE)
+		if (o->kind == VMOPT_KCASE && *(const char **)o->p)
+			snprintf(def, sizeof(def), " (%s; default %s)",
+				 o->choices, *(const char **)o->p);
+		else if (o->kind == VMOPT_KCASE)
 			snprintf(def, sizeof(def), " (%s)", o->choices);
 		else if (o->def && *o->def)
 			snprintf(def, sizeof(def), " (default %s)", o->def);

@@ -27,7 +27,7 @@ struct vmopt {
 	/*
 	 * The default --help shows: NULL for the variable's value (a
 	 * number's, a string's if set), "" for none, else this text.  A
-	 * case option shows its cases instead.
+	 * case option shows its choices, and the variable's value if set.
 	 */
 	const char *def;
 	enum vmopt_kind kind;
