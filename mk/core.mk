@@ -102,8 +102,9 @@ core-bench: $(CORE_OUT)/core-bench
 CORE_VM_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin/itn-vmtest
 VM_DOM0_DEPS += $(CORE_VM_BIN)
 
-$(CORE_VM_BIN): tests/core/vm/itn-vmtest.c drivers/core/itn_selftest.h
+$(CORE_VM_BIN): tests/core/vm/itn-vmtest.c drivers/core/itn_selftest.h \
+		tests/vm/lib/vmopt.c tests/vm/lib/vmopt.h tests/vm/lib/cli.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Idrivers/core \
-		-o $@ tests/core/vm/itn-vmtest.c
+		-Itests/vm/lib -o $@ $(filter %.c,$^)

@@ -48,16 +48,17 @@ $(DM_OBJ)/hmm-tests: $(DM_OBJ)/hmm-tests.c $(DM_GUP_H)
 	$(CC) $(DM_CFLAGS) -I$(DM_SELFTESTS)/vm -I$(LINUX_SRC) \
 		-I$(DM_KSRC)/linux-source-6.1 -o $@ $< -lpthread
 
-$(DM_OBJ)/dmirror-inval: $(DM_SRC)/dmirror-inval.c \
+$(DM_OBJ)/dmirror-inval: $(DM_SRC)/dmirror-inval.c $(DM_OBJ)/vmopt.o \
 		$(TOP)/drivers/dmirror/dmirror_uapi.h
 	@mkdir -p $(dir $@)
-	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $<
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
+		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/vmopt.o
 
-$(DM_OBJ)/dmirror-life: $(DM_SRC)/dmirror-life.c \
+$(DM_OBJ)/dmirror-life: $(DM_SRC)/dmirror-life.c $(DM_OBJ)/vmopt.o \
 		$(TOP)/drivers/dmirror/dmirror_uapi.h
 	@mkdir -p $(dir $@)
-	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror -o $@ $< \
-		-lpthread
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
+		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/vmopt.o -lpthread
 
 # Static pattern rules: the bin directory is shared with other parts.
 # The testdom library, compiled here: mk/vmtests.mk, which names it, is
@@ -66,10 +67,16 @@ $(DM_OBJ)/testdom.o: $(TOP)/tests/vm/lib/testdom.c $(TOP)/tests/vm/lib/testdom.h
 	@mkdir -p $(dir $@)
 	$(CC) $(DM_CFLAGS) -I$(TOP)/tests/vm/lib -c -o $@ $<
 
+$(DM_OBJ)/vmopt.o: $(TOP)/tests/vm/lib/vmopt.c $(TOP)/tests/vm/lib/vmopt.h \
+		$(TOP)/tests/vm/lib/cli.h
+	@mkdir -p $(dir $@)
+	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/tests/vm/lib -c -o $@ $<
+
 $(DM_OBJ)/dmirror-grant: $(DM_SRC)/dmirror-grant.c $(DM_OBJ)/testdom.o \
-		$(TOP)/drivers/dmirror/dmirror_uapi.h
+		$(DM_OBJ)/vmopt.o $(TOP)/drivers/dmirror/dmirror_uapi.h
 	$(CC) $(DM_CFLAGS) -Wextra -Werror -I$(TOP)/drivers/dmirror \
-		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/testdom.o -lxenstore
+		-I$(TOP)/tests/vm/lib -o $@ $< $(DM_OBJ)/testdom.o \
+		$(DM_OBJ)/vmopt.o -lxenstore
 
 $(addprefix $(DM_BIN)/,$(DM_PROGS)): $(DM_BIN)/%: $(DM_OBJ)/%
 	@mkdir -p $(dir $@)

@@ -21,7 +21,8 @@ FZ_DEPS := $(FZ_SRC)/gntfuzz.c $(TOP)/tests/vm/gntmap/gmtest.c \
 	$(TOP)/tests/vm/lib/testdom.c $(TOP)/tests/vm/stock/tap.c \
 	$(TOP)/tests/vm/gntmap/gmtest.h $(TOP)/tests/vm/lib/testdom.h \
 	$(TOP)/tests/vm/lib/testdom_pattern.h $(TOP)/tests/vm/lib/cli.h \
-	$(TOP)/tests/vm/stock/tap.h
+	$(TOP)/tests/vm/stock/tap.h $(TOP)/tests/vm/lib/vmopt.c \
+	$(TOP)/tests/vm/lib/vmopt.h
 
 VM_DOM0_DEPS += $(FZ_BIN) $(FZ_RUN)
 

@@ -20,6 +20,8 @@ GM_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 GM_TESTDOM := $(GM_OBJ)/testdom.o $(GM_OBJ)/tap.o
 # Headers that are all of a helper: a change must rebuild their users.
 GM_CLI := $(TOP)/tests/vm/lib/cli.h
+# The option table every test program parses its options with.
+GM_OPT := $(GM_OBJ)/vmopt.o
 
 GM_PROGS := gntmap gntmap-demo gntmap-abi gntmap-stress gntmap-vsp \
 	gntmap-teardown gntmap-refault gntmap-upstream gntmap-who
@@ -48,11 +50,16 @@ $(GM_OBJ)/tap.o: $(TOP)/tests/vm/stock/tap.c $(TOP)/tests/vm/stock/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -c -o $@ $<
 
+$(GM_OPT): $(TOP)/tests/vm/lib/vmopt.c $(TOP)/tests/vm/lib/vmopt.h $(GM_CLI)
+	@mkdir -p $(dir $@)
+	$(CC) $(GM_CFLAGS) -c -o $@ $<
+
 $(GM_OBJ)/gmtest.o: $(GM_SRC)/gmtest.c $(GM_SRC)/gmtest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -c -o $@ $<
 
-$(GM_OBJ)/gmrun.o: $(GM_SRC)/gmrun.c $(GM_SRC)/gmrun.h $(GM_SRC)/gmtest.h
+$(GM_OBJ)/gmrun.o: $(GM_SRC)/gmrun.c $(GM_SRC)/gmrun.h $(GM_SRC)/gmtest.h \
+		$(TOP)/tests/vm/lib/vmopt.h
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -c -o $@ $<
 
@@ -64,33 +71,34 @@ $(GM_OBJ)/gntmap-demo: $(TOP)/tools/gntmap-demo.c $(GM_OBJ)/testdom.o $(GM_CLI)
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore
 
-$(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OBJ)/gmtest.o \
+$(GM_OBJ)/gntmap-abi: $(GM_SRC)/gntmap-abi.c $(GM_OPT) $(GM_OBJ)/gmtest.o \
 		$(GM_OBJ)/gmrun.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenevtchn -lxenstore
 
-$(GM_OBJ)/gntmap-upstream: $(GM_SRC)/gntmap-upstream.c $(GM_OBJ)/gmtest.o \
-		$(GM_OBJ)/gmrun.o $(GM_TESTDOM)
+$(GM_OBJ)/gntmap-upstream: $(GM_SRC)/gntmap-upstream.c $(GM_OPT) \
+		$(GM_OBJ)/gmtest.o $(GM_OBJ)/gmrun.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
 
-$(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OBJ)/gmtest.o \
-		$(GM_TESTDOM) $(GM_CLI)
+$(GM_OBJ)/gntmap-stress: $(GM_SRC)/gntmap-stress.c $(GM_OPT) \
+		$(GM_OBJ)/gmtest.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
-$(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OBJ)/gmtest.o \
-		$(GM_OBJ)/gmrun.o $(GM_TESTDOM) $(GM_CLI)
+$(GM_OBJ)/gntmap-refault: $(GM_SRC)/gntmap-refault.c $(GM_OPT) \
+		$(GM_OBJ)/gmtest.o $(GM_OBJ)/gmrun.o $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore -lpthread
 
 # gntmap-teardown holds a dying process in the core's self-test device.
-$(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OBJ)/gmtest.o \
-		$(GM_TESTDOM) $(TOP)/drivers/core/itn_selftest.h
+$(GM_OBJ)/gntmap-teardown: $(GM_SRC)/gntmap-teardown.c $(GM_OPT) \
+		$(GM_OBJ)/gmtest.o $(GM_TESTDOM) $(TOP)/drivers/core/itn_selftest.h
 	$(CC) $(GM_CFLAGS) -I$(TOP)/drivers/core -o $@ $(filter %.c %.o,$^) \
 		-lxenctrl -lxenevtchn -lxenstore -lpthread
 
 # gntmap-who runs tools/gntmap (installed next to it) and xl.
-$(GM_OBJ)/gntmap-who: $(GM_SRC)/gntmap-who.c $(GM_OBJ)/gmtest.o $(GM_TESTDOM)
+$(GM_OBJ)/gntmap-who: $(GM_SRC)/gntmap-who.c $(GM_OPT) $(GM_OBJ)/gmtest.o \
+		$(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $^ -lxenstore
 
-$(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_TESTDOM) $(GM_CLI)
+$(GM_OBJ)/gntmap-vsp: $(GM_SRC)/gntmap-vsp.c $(GM_OPT) $(GM_TESTDOM)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore
 
 $(GM_OBJ)/vsp-echo: $(GM_SRC)/vsp-echo.c

@@ -8,7 +8,7 @@ PVH_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
 VM_DOM0_DEPS += $(PVH_BIN)/gntmap-selfgrant
 
 $(BUILD)/gntmap-user/gntmap-selfgrant: $(TOP)/tests/vm/gntmap/gntmap-selfgrant.c \
-		$(BUILD)/gntmap-user/gmtest.o $(BUILD)/gntmap-user/tap.o $(GM_CLI)
+		$(BUILD)/gntmap-user/gmtest.o $(BUILD)/gntmap-user/tap.o $(GM_OPT)
 	@mkdir -p $(dir $@)
 	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxengnttab
 
@@ -19,9 +19,12 @@ $(PVH_BIN)/gntmap-selfgrant: $(BUILD)/gntmap-user/gntmap-selfgrant
 # The CPU-model stability probe (tests/harness/selftest/pvh-fs.list).
 VM_DOM0_DEPS += $(PVH_BIN)/fsbase-probe
 
-$(BUILD)/harness-user/fsbase-probe: $(TOP)/tests/harness/selftest/fsbase-probe.c
+$(BUILD)/harness-user/fsbase-probe: $(TOP)/tests/harness/selftest/fsbase-probe.c \
+		$(TOP)/tests/vm/lib/vmopt.c $(TOP)/tests/vm/lib/vmopt.h \
+		$(TOP)/tests/vm/lib/cli.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+	$(CC) -O2 -Wall -Wextra -Werror -pthread \
+		-I$(TOP)/tests/vm/lib -o $@ $(filter %.c,$^)
 
 $(PVH_BIN)/fsbase-probe: $(BUILD)/harness-user/fsbase-probe
 	@mkdir -p $(dir $@)

@@ -104,12 +104,18 @@ $(VT_OBJ)/tap.o: $(VT_SRC)/stock/tap.c $(VT_SRC)/stock/tap.h
 	@mkdir -p $(dir $@)
 	$(VT_CC) $(VT_CFLAGS) -c -o $@ $<
 
-# Every program is one source file in tests/vm/stock/, plus TAP and testdom.
-$(VT_OBJ)/%: $(VT_SRC)/stock/%.c $(VT_OBJ)/tap.o $(TESTDOM_LIB) \
-		$(VT_SRC)/stock/tap.h $(VT_SRC)/lib/testdom.h \
+$(VT_OBJ)/vmopt.o: $(VT_SRC)/lib/vmopt.c $(VT_SRC)/lib/vmopt.h \
+		$(VT_SRC)/lib/cli.h
+	@mkdir -p $(dir $@)
+	$(VT_CC) $(VT_CFLAGS) $(TESTDOM_CFLAGS) -c -o $@ $<
+
+# Every program is one source file in tests/vm/stock/, plus TAP, the option
+# table and testdom.
+$(VT_OBJ)/%: $(VT_SRC)/stock/%.c $(VT_OBJ)/tap.o $(VT_OBJ)/vmopt.o \
+		$(TESTDOM_LIB) $(VT_SRC)/stock/tap.h $(VT_SRC)/lib/testdom.h \
 		$(VT_SRC)/lib/cli.h $(VT_SRC)/stock/vchan-proto.h
 	$(VT_CC) $(VT_CFLAGS) $(TESTDOM_CFLAGS) -o $@ $< $(VT_OBJ)/tap.o \
-		$(TESTDOM_LIB) $(VT_LIBS_$*) $(TESTDOM_LDLIBS)
+		$(VT_OBJ)/vmopt.o $(TESTDOM_LIB) $(VT_LIBS_$*) $(TESTDOM_LDLIBS)
 
 $(VT_DOM0)/opt/gntmap/bin/%: $(VT_OBJ)/%
 	@mkdir -p $(dir $@)

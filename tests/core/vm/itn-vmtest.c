@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,6 +25,7 @@
 #include <sys/wait.h>
 #include "itn_selftest.h"
 #include "../../vm/lib/proc_state.h"
+#include "vmopt.h"
 
 /* enum mmu_notifier_event, the same in 6.1 and 6.12. */
 enum { EV_UNMAP, EV_CLEAR, EV_PROTECTION_VMA, EV_PROTECTION_PAGE,
@@ -721,43 +721,21 @@ static void neighbour(void)
 		diag("rmmod itn_core_kern: %s", strerror(-ret));
 }
 
-static void usage(void)
-{
-	printf(
-		"usage: itn-vmtest [--backend itn|kernel]\n"
-		"Run the core's VMA tests on this process's mm through the\n"
-		"self-test device, loading and unloading the modules; TAP out.\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct vmopt opts[] = {
+		VMOPT_CASE("backend", 'b', "NAME", "itn|kernel",
+			   "the notifier back end: the core's or the kernel's",
+			   &backend),
+		{ }
 	};
 	const char *core, *st;
 	bool core_loaded_here = false;
-	int c, i, ret;
+	int i, ret;
 
-	while ((c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			backend = optarg;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			/* getopt_long() has printed the one-line error. */
-			return 2;
-		}
-	}
-	if (optind != argc || (strcmp(backend, "itn") &&
-			       strcmp(backend, "kernel"))) {
-		fprintf(stderr, "itn-vmtest: --backend must be itn or kernel\n");
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"Run the core's VMA tests on this process's mm through the\n"
+		"self-test device, loading and unloading the modules; TAP out.\n");
 	core = strcmp(backend, "itn") ? "itn_core_kern" : "itn_core";
 	st = strcmp(backend, "itn") ? "itn_selftest_kern" : "itn_selftest";
 	pg = sysconf(_SC_PAGESIZE);

@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,6 +25,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "vmopt.h"
 
 static __thread volatile uint64_t canary;
 static __thread volatile double sse_seen;
@@ -146,67 +147,22 @@ static int child(void)
 	return bad;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: fsbase-probe [-s SECONDS] [-p PROCS] [-t THREADS]\n"
-		"Check that threads keep their FS base, TLS and SSE state.\n"
-		"  -s, --seconds N   run time (default 60)\n"
-		"  -p, --procs N     processes (default 4)\n"
-		"  -t, --threads N   threads per process, 1-64 (default 2)\n"
-		"  -h, --help\n");
-}
-
-static int number(const char *s, int lo, int hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < lo || v > hi) {
-		fprintf(stderr, "fsbase-probe: bad number '%s' (%d-%d)\n",
-			s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "procs", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct vmopt opts[] = {
+		VMOPT_NUM("seconds", 's', "N", "run time", NULL, &seconds, 1,
+			  86400),
+		VMOPT_NUM("procs", 'p', "N", "processes", NULL, &nprocs, 1,
+			  256),
+		VMOPT_NUM("threads", 't', "N", "threads per process, 1-64",
+			  NULL, &nthreads, 1, 64),
+		{ }
 	};
 	pid_t pids[256];
-	int c, failed = 0;
+	int failed = 0;
 
-	while ((c = getopt_long(argc, argv, "s:p:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			seconds = number(optarg, 1, 86400);
-			break;
-		case 'p':
-			nprocs = number(optarg, 1, 256);
-			break;
-		case 't':
-			nthreads = number(optarg, 1, 64);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"Check that threads keep their FS base, TLS and SSE state.\n");
 	printf("1..%d\n", nprocs);
 	fflush(stdout);
 	for (int i = 0; i < nprocs; i++) {

@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,6 +38,7 @@
 
 #include "dmirror_uapi.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 #define NPAGES	4
 #define SEED	0x646d6972u
@@ -181,51 +181,26 @@ static void check_refusal(int fd)
 	       "the mirror caught the valid-marked bogus PFN of a grant PTE");
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: dmirror-grant [--gntdev PATH] [--domain NAME]\n"
-		"Mirror a domU's grant mapped through PATH (default\n"
-		"/dev/xen/gntmap) with /dev/hmm_dmirror0; TAP on stdout.\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "gntdev", required_argument, NULL, 'g' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *gpath = "/dev/xen/gntmap", *dom = "sharer";
+	const struct vmopt opts[] = {
+		VMOPT_STR("gntdev", 'g', "PATH",
+			  "the grant-mapping node to map through", NULL, &gpath),
+		VMOPT_DOMAIN(&dom),
+		{ }
+	};
 	struct ioctl_gntdev_map_grant_ref *mr;
 	struct ioctl_gntdev_unmap_grant_ref ur;
 	uint32_t refs[NPAGES];
 	uint8_t *map, *buf, *anon;
 	struct testdom *td;
-	int c, gfd, mfd, ret, bad;
+	int gfd, mfd, ret, bad;
 	unsigned int i;
 
-	while ((c = getopt_long(argc, argv, "g:d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g':
-			gpath = optarg;
-			break;
-		case 'd':
-			dom = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"Mirror a domU's grant mapped through PATH with\n"
+		"/dev/hmm_dmirror0; TAP on stdout.\n");
 	psz = sysconf(_SC_PAGESIZE);
 
 	gfd = open(gpath, O_RDWR);

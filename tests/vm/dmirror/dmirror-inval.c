@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include <unistd.h>
 
 #include "dmirror_uapi.h"
+#include "vmopt.h"
 
 #define NPAGES	8
 
@@ -369,49 +369,32 @@ static void case_fork(void)
 	free(in);
 }
 
-static void usage(FILE *f)
+/* --transcript FILE: every range the mirror saw, written to FILE. */
+static int open_transcript(const char *path)
 {
-	fprintf(f,
-		"usage: dmirror-inval [--device PATH] [--transcript FILE]\n"
-		"Check the invalidation ranges dmirror sees after munmap,\n"
-		"mremap, mprotect, madvise and fork; TAP on stdout.\n");
+	transcript = fopen(path, "w");
+	if (!transcript) {
+		fprintf(stderr, "dmirror-inval: %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "transcript", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'd', "PATH", "the mirror's node", NULL,
+			  &device),
+		VMOPT_FN("transcript", 't', "FILE",
+			 "also write every observation to FILE", "",
+			 open_transcript),
+		{ }
 	};
-	int c;
 
-	while ((c = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			device = optarg;
-			break;
-		case 't':
-			transcript = fopen(optarg, "w");
-			if (!transcript) {
-				fprintf(stderr, "dmirror-inval: %s: %s\n",
-					optarg, strerror(errno));
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"Check the invalidation ranges dmirror sees after munmap,\n"
+		"mremap, mprotect, madvise and fork; TAP on stdout.\n");
 	psz = sysconf(_SC_PAGESIZE);
 
 	printf("TAP version 13\n1..5\n");

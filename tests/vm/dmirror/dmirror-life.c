@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +33,7 @@
 #include <unistd.h>
 
 #include "dmirror_uapi.h"
+#include "vmopt.h"
 
 #define NPAGES 64
 
@@ -259,28 +259,14 @@ static void t_exit_race(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'd', "PATH", "the mirror's node", NULL,
+			  &device),
 		{ }
 	};
-	int c;
 
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			device = optarg;
-			break;
-		case 'h':
-			printf("usage: dmirror-life [--device PATH]\n"
-			       "Close, exit and mm-teardown races of a mirror; "
-			       "prints TAP.\n");
-			return 0;
-		default:
-			fprintf(stderr, "dmirror-life: bad arguments (see --help)\n");
-			return 2;
-		}
-	}
+	vmopt_parse(argc, argv, opts,
+		"Close, exit and mm-teardown races of a mirror; prints TAP.\n");
 	psz = sysconf(_SC_PAGESIZE);
 	printf("TAP version 13\n");
 	t_mm_gone();

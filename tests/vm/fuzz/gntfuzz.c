@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -43,6 +42,7 @@
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 #define PG GM_PAGE
 #define HALF (PG / 2)		/* writes below, checks above */
@@ -2063,158 +2063,78 @@ static int parse_avoid(const char *arg)
 	return 0;
 }
 
-static void usage(FILE *f)
+/* --seed N: also tells that the seed is not the clock's. */
+static bool seeded;
+
+static int parse_seed(const char *arg)
 {
-	fprintf(f,
-		"usage: gntfuzz [options]\n"
-		"Fuzz the gntdev ABI and the maps' address-space changes with\n"
-		"the test domain's grants; oracles after every round (docs/gntfuzz.md).\n"
-		"  -D, --device PATH    device (default /dev/xen/gntmap, else\n"
-		"                       /dev/xen/gntdev)\n"
-		"  -c, --control        the device is stock's: findings are\n"
-		"                       reported, not failures\n"
-		"  -x, --diff PATH      one process, each op on PATH (stock) and\n"
-		"                       on --device (gntmap): report differences\n"
-		"  -d, --domain NAME    sharer domain (default sharer)\n"
-		"  -S, --seed N         seed (default: from the clock, printed)\n"
-		"  -r, --round N        replay round N only\n"
-		"  -n, --rounds N       run N rounds (default: until --seconds)\n"
-		"  -s, --seconds N      stop starting rounds after N s (default 60)\n"
-		"  -p, --procs N        processes per round, 1-16 (default 3)\n"
-		"  -t, --threads N      threads per process, 1-8 (default 2)\n"
-		"  -o, --ops N          ops per thread per round (default 250)\n"
-		"  -l, --log N          ops per thread in the dump, 1-64 (default 24)\n"
-		"  -I, --dio PATH       block device for O_DIRECT ops (else none)\n"
-		"  -A, --avoid LIST     leave out these ops (names as in the\n"
-		"                       summary) and 'dofork' (madvise DOFORK),\n"
-		"                       comma-separated: for known findings\n"
-		"  -U, --stock-unsafe   on stock, also mprotect and CLEAR_BYTE on\n"
-		"                       read-only maps (findings 2 and 3: they\n"
-		"                       break stock's maps or oops dom0)\n"
-		"  -m, --max-procs N    processes a round may fork up to (8)\n"
-		"  -P, --progress N     progress line every N s (default 10)\n"
-		"  -j, --json           a JSON summary line at the end\n"
-		"  -v, --verbose        a line per round\n"
-		"  -X, --stop           end after the first round with a finding\n"
-		"  -h, --help           this text\n");
+	seed = cli_number("gntfuzz", "seed", arg, 0, ~0ul);
+	seeded = true;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "control", no_argument, NULL, 'c' },
-		{ "diff", required_argument, NULL, 'x' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "round", required_argument, NULL, 'r' },
-		{ "rounds", required_argument, NULL, 'n' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "procs", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "ops", required_argument, NULL, 'o' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "dio", required_argument, NULL, 'I' },
-		{ "avoid", required_argument, NULL, 'A' },
-		{ "stock-unsafe", no_argument, NULL, 'U' },
-		{ "max-procs", required_argument, NULL, 'm' },
-		{ "progress", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "stop", no_argument, NULL, 'X' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	const char *path = NULL, *diff_path = NULL;
 	unsigned long seconds = 60, rounds = 0, progress = 10;
 	long first_round = -1, failed0 = -1;
 	unsigned long total_findings = 0, round_findings = 0, nrounds = 0;
-	bool json = false, seeded = false;
+	bool json = false;
 	double t0, last;
 	struct testdom *td;
 	struct diffkey keys[256];
 	unsigned int nkeys = 0, i;
 	uint32_t round;
-	int c;
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "PATH", "device",
+			  "/dev/xen/gntmap, else /dev/xen/gntdev", &path),
+		VMOPT_FLAG("control", 'c',
+			   "the device is stock's: findings are reported, not failures",
+			   &control),
+		VMOPT_STR("diff", 'x', "PATH",
+			  "one process, each op on PATH (stock) and on --device (gntmap): report differences",
+			  "", &diff_path),
+		VMOPT_DOMAIN(&domain),
+		VMOPT_FN("seed", 'S', "N", "seed",
+			 "from the clock, printed", parse_seed),
+		VMOPT_NUM("round", 'r', "N", "replay round N only", "",
+			  &first_round, 0, 0xffffffffu),
+		VMOPT_NUM("rounds", 'n', "N", "run N rounds",
+			  "until --seconds", &rounds, 1, 1ul << 30),
+		VMOPT_NUM("seconds", 's', "N",
+			  "stop starting rounds after N s", NULL, &seconds, 1,
+			  30 * 86400),
+		VMOPT_NUM("procs", 'p', "N", "processes per round, 1-16", NULL,
+			  &nprocs_opt, 1, 16),
+		VMOPT_NUM("threads", 't', "N", "threads per process, 1-8",
+			  NULL, &nthreads, 1, 8),
+		VMOPT_NUM("ops", 'o', "N", "ops per thread per round", NULL,
+			  &nops, 1, 1000000),
+		VMOPT_NUM("log", 'l', "N", "ops per thread in the dump, 1-64",
+			  NULL, &log_n, 1, LOGMAX),
+		VMOPT_STR("dio", 'I', "PATH",
+			  "block device for O_DIRECT ops", "none", &dio_path),
+		VMOPT_FN("avoid", 'A', "LIST",
+			 "leave out these ops (names as in the summary) and 'dofork' (madvise DOFORK), comma-separated: for known findings",
+			 "", parse_avoid),
+		VMOPT_FLAG("stock-unsafe", 'U',
+			   "on stock, also mprotect and CLEAR_BYTE on read-only maps (findings 2 and 3: they break stock's maps or oops dom0)",
+			   &stock_unsafe),
+		VMOPT_NUM("max-procs", 'm', "N",
+			  "processes a round may fork up to", NULL, &max_procs,
+			  1, MAXPROCS),
+		VMOPT_NUM("progress", 'P', "N", "progress line every N s", NULL,
+			  &progress, 1, 3600),
+		VMOPT_FLAG("json", 'j', "a JSON summary line at the end", &json),
+		VMOPT_FLAG("verbose", 'v', "a line per round", &verbose),
+		VMOPT_FLAG("stop", 'X', "end after the first round with a finding",
+			   &stop),
+		{ }
+	};
 
-	while ((c = getopt_long(argc, argv, "D:cx:d:S:r:n:s:p:t:o:l:I:A:Um:P:jvXh",
-				opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			path = optarg;
-			break;
-		case 'c':
-			control = true;
-			break;
-		case 'x':
-			diff_path = optarg;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 'S':
-			seed = cli_number("gntfuzz", "seed", optarg, 0, ~0ul);
-			seeded = true;
-			break;
-		case 'r':
-			first_round = cli_number("gntfuzz", "round", optarg, 0,
-						 0xffffffffu);
-			break;
-		case 'n':
-			rounds = cli_number("gntfuzz", "rounds", optarg, 1, 1ul << 30);
-			break;
-		case 's':
-			seconds = cli_number("gntfuzz", "seconds", optarg, 1,
-					     30 * 86400);
-			break;
-		case 'p':
-			nprocs_opt = cli_number("gntfuzz", "procs", optarg, 1, 16);
-			break;
-		case 't':
-			nthreads = cli_number("gntfuzz", "threads", optarg, 1, 8);
-			break;
-		case 'o':
-			nops = cli_number("gntfuzz", "ops", optarg, 1, 1000000);
-			break;
-		case 'l':
-			log_n = cli_number("gntfuzz", "log", optarg, 1, LOGMAX);
-			break;
-		case 'I':
-			dio_path = optarg;
-			break;
-		case 'U':
-			stock_unsafe = true;
-			break;
-		case 'm':
-			max_procs = cli_number("gntfuzz", "max-procs", optarg, 1,
-					       MAXPROCS);
-			break;
-		case 'A':
-			if (parse_avoid(optarg))
-				return 2;
-			break;
-		case 'P':
-			progress = cli_number("gntfuzz", "progress", optarg, 1,
-					      3600);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'X':
-			stop = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("gntfuzz", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Fuzz the gntdev ABI and the maps' address-space changes with\n"
+		"the test domain's grants; oracles after every round (docs/gntfuzz.md).\n");
 	if (!seeded)
 		seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 

@@ -7,11 +7,6 @@
 #include "tap.h"
 #include "testdom.h"
 
-bool gm_only_valid(const char *only)
-{
-	return !only || !strcmp(only, "gntdev") || !strcmp(only, "gntmap");
-}
-
 int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn)
 {
 	struct gm_dev devs[2] = {
@@ -49,4 +44,17 @@ int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn)
 	tap_ok(orphans == 0, "no orphaned grants in the domU (%d)", orphans);
 	testdom_close(td);
 	return tap_done();
+}
+
+int gm_run_main(int argc, char **argv, const char *about, gm_dev_fn *fn)
+{
+	const char *domain = "sharer", *only = NULL;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		GM_OPT_ONLY('o', "only", &only),
+		{ }
+	};
+
+	vmopt_parse(argc, argv, opts, about);
+	return gm_run_devices(domain, only, fn);
 }

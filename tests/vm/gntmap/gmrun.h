@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gmtest.h"
+#include "vmopt.h"
 
 struct testdom;
 
@@ -26,7 +27,15 @@ typedef void gm_dev_fn(struct testdom *td, uint32_t domid,
  */
 int gm_run_devices(const char *domain, const char *only, gm_dev_fn *fn);
 
-/* True if @only is NULL or names one of the two nodes. */
-bool gm_only_valid(const char *only);
+/*
+ * The main() of a test that takes only --domain and --only NODE: parse
+ * them (--help shows @about), then gm_run_devices(@fn).
+ */
+int gm_run_main(int argc, char **argv, const char *about, gm_dev_fn *fn);
+
+/* The option that names the one node gm_run_devices() tests. */
+#define GM_OPT_ONLY(k, nm, var) \
+	VMOPT_CASE(nm, k, "NODE", "gntdev|gntmap", \
+		   "test /dev/xen/NODE only", var)
 
 #endif /* GMRUN_H */

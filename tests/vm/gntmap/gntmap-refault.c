@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -37,7 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "gmrun.h"
 #include "gmtest.h"
 #include "tap.h"
@@ -483,20 +481,6 @@ static void t_unload(const char *path)
 	  r ? strerror(-r) : "ok");
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: gntmap-refault [--domain NAME] [--device gntdev|gntmap]\n"
-		"                      [--only split|stress|unload] [--seconds N]\n"
-		"Pages of a live map stay readable through the kernel's own\n"
-		"invalidations; prints TAP.\n"
-		"  -d, --domain NAME   xl name of the sharer domain (default sharer)\n"
-		"  -D, --device NODE   test /dev/xen/NODE only\n"
-		"  -o, --only CASE     run one case (default split and stress)\n"
-		"  -s, --seconds N     length of the stress (default 20)\n"
-		"  -h, --help          this text\n");
-}
-
 /* Every case --only selects, on one device. */
 static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 {
@@ -530,46 +514,21 @@ static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "device", required_argument, NULL, 'D' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
+	const char *domain = "sharer", *device = NULL;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		GM_OPT_ONLY('D', "device", &device),
+		VMOPT_CASE("only", 'o', "CASE", "split|stress|unload",
+			   "one case, else split and stress",
+			   &only),
+		VMOPT_NUM("seconds", 's', "N", "length of the stress", NULL,
+			  &stress_seconds, 1, 3600),
 		{ }
 	};
-	const char *domain = "sharer", *device = NULL;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "d:D:o:s:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 'D':
-			device = optarg;
-			break;
-		case 'o':
-			only = optarg;
-			break;
-		case 's':
-			stress_seconds = cli_number("gntmap-refault", "seconds",
-					     optarg, 1, 3600);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !gm_only_valid(device) ||
-	    (only && strcmp(only, "split") && strcmp(only, "stress") &&
-	     strcmp(only, "unload"))) {
-		fprintf(stderr, "gntmap-refault: bad arguments (see --help)\n");
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"Pages of a live map stay readable through the kernel's own\n"
+		"invalidations; prints TAP.\n");
 	probe_init();
 	return gm_run_devices(domain, device, run);
 }

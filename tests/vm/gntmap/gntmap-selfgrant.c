@@ -8,7 +8,6 @@
  * survive a process that tried and exited.  Prints TAP.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +17,9 @@
 #include <fcntl.h>
 #include <xengnttab.h>
 
-#include "cli.h"
 #include "gmtest.h"
 #include "tap.h"
+#include "vmopt.h"
 
 #define NPAGES 4
 
@@ -149,37 +148,18 @@ static int run(const struct gm_dev *dev)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: gntmap-selfgrant [--device PATH]\n"
-		"Dom0 grants pages to itself and maps them through PATH\n"
-		"(default /dev/xen/gntdev); prints TAP.\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct gm_dev dev = { .name = "selfgrant", .path = "/dev/xen/gntdev" };
-	int c;
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "PATH", "the node to map through",
+			  NULL, &dev.path),
+		{ }
+	};
 
-	while ((c = getopt_long(argc, argv, "D:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			dev.path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("gntmap-selfgrant", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Dom0 grants pages to itself and maps them through PATH;\n"
+		"prints TAP.\n");
 	if (!gm_dev_probe(&dev)) {
 		fprintf(stderr, "gntmap-selfgrant: no device %s\n", dev.path);
 		return 1;

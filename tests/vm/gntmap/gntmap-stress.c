@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 #define P GM_PAGE
 #define NREFS 32u
@@ -137,64 +136,31 @@ static void *disturber(void *arg)
 	return NULL;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: gntmap-stress [--device PATH] [--seconds N] [--threads N]\n"
-		"Race mapping threads against mremap/munmap of neighbouring\n"
-		"ranges on one fd, with the test domain's grants; prints TAP.\n"
-		"  -D, --device PATH   device (default /dev/xen/gntmap, else\n"
-		"                      /dev/xen/gntdev if gntmap serves it)\n"
-		"  -d, --domain NAME   sharer domain (default sharer)\n"
-		"  -s, --seconds N     how long to run (default 20)\n"
-		"  -t, --threads N     mapping threads, 1-8 (default 3)\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	struct gm_dev dev = { .name = "gntmap", .path = "/dev/xen/gntmap" };
 	const char *domain = "sharer", *path = NULL;
 	long failed0 = 0, seconds = 20;
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "PATH", "device",
+			  "/dev/xen/gntmap, else /dev/xen/gntdev if gntmap serves it",
+			  &path),
+		VMOPT_DOMAIN(&domain),
+		VMOPT_NUM("seconds", 's', "N", "how long to run", NULL,
+			  &seconds, 1, 3600),
+		VMOPT_NUM("threads", 't', "N", "mapping threads, 1-8", NULL,
+			  &workers, 1, 8),
+		{ }
+	};
 	pthread_t th[9];
 	struct testdom *td;
 	unsigned int i;
 	size_t len;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "D:d:s:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			path = optarg;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 's':
-			seconds = cli_number("gntmap-stress", "seconds", optarg,
-					     1, 3600);
-			break;
-		case 't':
-			workers = cli_number("gntmap-stress", "threads", optarg,
-					     1, 8);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("gntmap-stress", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Race mapping threads against mremap/munmap of neighbouring\n"
+		"ranges on one fd, with the test domain's grants; prints TAP.\n");
 	if (!gm_dev_pick(&dev, path)) {
 		tap_skip("gntmap serves no device in this boot", "stress %s",
 			 dev.path);

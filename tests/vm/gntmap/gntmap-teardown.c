@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,6 +43,7 @@
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 #include "itn_selftest.h"
 #include "proc_state.h"
 
@@ -798,58 +798,24 @@ out:
 	leak_check("recycle");
 }
 
-static void usage(FILE *f)
+int main(int argc, char **argv)
 {
-	fprintf(f,
-		"usage: gntmap-teardown [-D DEVICE] [-d DOMAIN] [--only CASE]\n"
+	const char *domain = "sharer", *path = NULL, *only = NULL;
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "PATH",
+			  "gntmap's node; the counters must be this test's alone",
+			  "/dev/xen/gntmap", &path),
+		VMOPT_DOMAIN(&domain),
+		VMOPT_CASE("only", 'o', "CASE", "pin|reap|dead|recycle",
+			   "run that case only", &only),
+		{ }
+	};
+
+	vmopt_parse(argc, argv, opts,
 		"Map a test domain's grants through gntmap and end the maps the\n"
 		"hard ways: pinned pages (deferred unmap), the OOM reaper\n"
 		"(process_mrelease), a destroyed domain; and the reuse of\n"
-		"freed maps.  TAP on stdout.\n"
-		"  -D, --device PATH   gntmap's node (default: /dev/xen/gntmap);\n"
-		"                      the counters must be this test's alone\n"
-		"  -d, --domain NAME   the sharer domain (default: sharer)\n"
-		"  -o, --only CASE     pin, reap, dead or recycle\n"
-		"  -h, --help          this text\n");
-}
-
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	const char *domain = "sharer", *path = NULL, *only = NULL;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "D:d:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			path = optarg;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 'o':
-			only = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || (only && strcmp(only, "pin") &&
-			       strcmp(only, "reap") && strcmp(only, "dead") &&
-			       strcmp(only, "recycle"))) {
-		fprintf(stderr, "gntmap-teardown: bad arguments (see --help)\n");
-		return 2;
-	}
+		"freed maps.  TAP on stdout.\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!gm_dev_pick(&dev, path)) {
 		tap_skip("gntmap serves no device in this boot", "teardown %s",

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,48 +532,10 @@ static void run(struct testdom *t, uint32_t id, struct gm_dev *d)
 	close(fd);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: gntmap-upstream [--domain NAME] [--only gntdev|gntmap]\n"
-		"Check the gntdev fixes upstream took after 6.1 against every\n"
-		"grant-mapping device of this boot; prints TAP.\n"
-		"  -d, --domain NAME   xl name of the sharer domain (default sharer)\n"
-		"  -o, --only NODE     test /dev/xen/NODE only\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
-	const char *domain = "sharer", *only = NULL;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 'o':
-			only = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !gm_only_valid(only)) {
-		fprintf(stderr, "gntmap-upstream: bad arguments (see --help)\n");
-		return 2;
-	}
-
-	return gm_run_devices(domain, only, run);
+	return gm_run_main(argc, argv,
+		"Check the gntdev fixes upstream took after 6.1 against every\n"
+		"grant-mapping device of this boot; prints TAP.\n",
+		run);
 }

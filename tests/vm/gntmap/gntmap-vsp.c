@@ -7,7 +7,6 @@
  * comes through /dev/xen/gntdev.  Prints TAP.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,9 +16,9 @@
 #include <unistd.h>
 #include <xenstore.h>
 
-#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 static const char *proxy = "/usr/lib/xen/bin/vchan-socket-proxy";
 
@@ -98,50 +97,24 @@ static size_t pump(int to, int from, size_t len, int timeout_s,
 	return got;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: gntmap-vsp [--domain NAME] [--bytes N]\n"
-		"Stream bytes to the test domain and back through\n"
-		"vchan-socket-proxy; prints TAP.\n"
-		"  -d, --domain NAME   sharer domain (default sharer)\n"
-		"  -b, --bytes N       bytes each way (default 1048576)\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "bytes", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
+	const char *domain = "sharer";
+	size_t len = 1 << 20, got, bad;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		VMOPT_NUM("bytes", 'b', "N", "bytes each way", NULL, &len, 1,
+			  1u << 30),
 		{ }
 	};
-	const char *domain = "sharer";
 	int in[2], out[2], c, st = 0;
-	size_t len = 1 << 20, got, bad;
 	char id[16], node[96];
 	uint32_t domid;
 	pid_t pid;
 
-	while ((c = getopt_long(argc, argv, "d:b:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 'b':
-			len = cli_number("gntmap-vsp", "bytes", optarg, 1,
-					 1u << 30);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("gntmap-vsp", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Stream bytes to the test domain and back through\n"
+		"vchan-socket-proxy; prints TAP.\n");
 	signal(SIGPIPE, SIG_IGN);
 	c = testdom_lookup(domain, 120000, &domid);
 	if (!tap_ok(!c, "domain %s exists (%s)", domain, strerror(-c)))

@@ -27,7 +27,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 #include "gmtest.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 #define WHO_PATH	"/sys/kernel/debug/gntmap/maps"
 #define CLI		"/opt/gntmap/bin/gntmap"
@@ -717,63 +717,26 @@ out:
 		close(w[0]);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: gntmap-who [-D DEVICE] [-d DOMAIN] [-c CFG] [--only CASE]\n"
-		"The listing of who holds which grants (" WHO_PATH ")\n"
-		"and tools/gntmap's ps, domain and watch, against a test domain's\n"
-		"grants.  TAP on stdout.\n"
-		"  -D, --device PATH   gntmap's node (default: /dev/xen/gntmap,\n"
-		"                      else /dev/xen/gntdev if gntmap serves it)\n"
-		"  -d, --domain NAME   the sharer domain (default: sharer)\n"
-		"  -c, --config CFG    xl config of the zombie case's domain\n"
-		"                      (default: /etc/xen/configs/sharer.cfg)\n"
-		"  -o, --only CASE     list, pin, trace or zombie\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "domain", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+	const char *domain = "sharer", *path = NULL, *only = NULL;
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "PATH", "gntmap's node",
+			  "/dev/xen/gntmap, else /dev/xen/gntdev if gntmap serves it",
+			  &path),
+		VMOPT_DOMAIN(&domain),
+		VMOPT_STR("config", 'c', "CFG",
+			  "xl config of the zombie case's domain", NULL,
+			  &zombie_cfg),
+		VMOPT_CASE("only", 'o', "CASE", "list|pin|trace|zombie",
+			   "run that case only", &only),
 		{ }
 	};
-	const char *domain = "sharer", *path = NULL, *only = NULL;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "D:d:c:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			path = optarg;
-			break;
-		case 'd':
-			domain = optarg;
-			break;
-		case 'c':
-			zombie_cfg = optarg;
-			break;
-		case 'o':
-			only = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || (only && strcmp(only, "list") &&
-			       strcmp(only, "pin") && strcmp(only, "zombie") &&
-			       strcmp(only, "trace"))) {
-		fprintf(stderr, "gntmap-who: bad arguments (see --help)\n");
-		return 2;
-	}
+	vmopt_parse(argc, argv, opts,
+		"The listing of who holds which grants (" WHO_PATH ")\n"
+		"and tools/gntmap's ps, domain and watch, against a test domain's\n"
+		"grants.  TAP on stdout.\n");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	prctl(PR_SET_NAME, "gntmap-who");
 	snprintf(mypid, sizeof(mypid), "%d", getpid());

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +17,7 @@
 #include <xenstore.h>
 
 #include "qdisk-proto.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: domu-qdisk [--device DEV]\n"
-		"Write a pattern to DEV (default /dev/xvda) at %u, read it back and\n"
-		"report in xenstore data/" QDISK_NODE " (test domU side of stock-qdisk).\n"
-		"  -D, --device DEV  block device to use\n"
-		"  -h, --help        this text\n", QDISK_OFFSET);
-}
+#include "vmopt.h"
 
 static int run(const char *dev, uint32_t seed, unsigned int *bad)
 {
@@ -69,31 +59,24 @@ static int run(const char *dev, uint32_t seed, unsigned int *bad)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
+	const char *dev = "/dev/xvda";
+	const struct vmopt opts[] = {
+		VMOPT_STR("device", 'D', "DEV", "block device to use", NULL,
+			  &dev),
 		{ }
 	};
-	const char *dev = "/dev/xvda";
+	char about[200];
 	uint32_t seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
 	struct xs_handle *xs;
 	unsigned int bad = 0;
 	char val[96];
-	int opt, err;
+	int err;
 
-	while ((opt = getopt_long(argc, argv, "D:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'D':
-			dev = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	snprintf(about, sizeof(about),
+		 "Write a pattern to DEV at %u, read it back and report in\n"
+		 "xenstore data/" QDISK_NODE " (test domU side of stock-qdisk).\n",
+		 QDISK_OFFSET);
+	vmopt_parse(argc, argv, opts, about);
 	err = run(dev, seed, &bad);
 	if (err)
 		snprintf(val, sizeof(val), "error %d", -err);

@@ -6,7 +6,6 @@
  * Prints TAP.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +13,9 @@
 
 #include <xengnttab.h>
 
-#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 static const struct {
 	const char *cmd;
@@ -120,42 +119,20 @@ static void test_orphans(struct testdom *td, xengnttab_handle *xgt)
 	tap_ok(r == 0, "orphans: ended once unmapped (%d left)", r);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sharer-proto [--domain NAME]\n"
-		"Check the test domain's grant sharer: bad commands and orphans.\n"
-		"  -d, --domain NAME   xl name of the sharer domain (default sharer)\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+	const char *domain = "sharer";
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
 		{ }
 	};
-	const char *domain = "sharer";
 	xengnttab_handle *xgt;
 	struct testdom *td;
 	uint32_t ref;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("sharer-proto", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Check the test domain's grant sharer: bad commands and orphans.\n");
 	td = testdom_open(domain, 120000);
 	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,
 		    td ? "ok" : strerror(errno)))

@@ -5,7 +5,6 @@
  * the grant-leak rule.  Prints TAP.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,15 @@
 
 #include <xengnttab.h>
 
-#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 /* The system page: one grant per page of a mapping. */
 static size_t page_size;
 
 static const char *domain = "sharer";
-static int open_timeout_ms = 120000;
+static unsigned int open_timeout_s = 120;
 
 static double now_s(void)
 {
@@ -132,52 +131,27 @@ static void test_ro(struct testdom *td, xengnttab_handle *xgt)
 	tap_ok(r == 0, "ro: no grant leaked (%d left)", r);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: stock-map [--domain NAME] [--timeout SECONDS]\n"
-		"Map the test domain's grants through libxengnttab and check\n"
-		"data both ways and the grant-leak rule; prints TAP.\n"
-		"  -d, --domain NAME    xl name of the sharer domain (default sharer)\n"
-		"  -t, --timeout SECS   wait this long for its sharer (default 120)\n"
-		"  -h, --help           this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		VMOPT_NUM("timeout", 't', "SECS",
+			  "wait this long for its sharer", NULL,
+			  &open_timeout_s, 1, 3600),
 		{ }
 	};
 	static const unsigned int sizes[] = { 1, 16, 1024 };
 	xengnttab_handle *xgt;
 	struct testdom *td;
 	unsigned int i;
-	int c, r;
+	int r;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	while ((c = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 't':
-			open_timeout_ms = cli_number("stock-map", "timeout",
-						     optarg, 1, 3600) * 1000;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("stock-map", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Map the test domain's grants through libxengnttab and check\n"
+		"data both ways and the grant-leak rule; prints TAP.\n");
 
-	td = testdom_open(domain, open_timeout_ms);
+	td = testdom_open(domain, open_timeout_s * 1000);
 	if (!tap_ok(td, "domain %s: sharer ready (%s)", domain,
 		    td ? "ok" : strerror(errno)))
 		return tap_done();

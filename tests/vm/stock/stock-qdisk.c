@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +14,10 @@
 
 #include <xenstore.h>
 
-#include "cli.h"
 #include "qdisk-proto.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 
 static char *xs_get(struct xs_handle *xs, const char *fmt, const char *a,
 		    const char *b)
@@ -113,51 +112,26 @@ static long check_image(const char *file, uint32_t seed, unsigned long off,
 	return bad;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: stock-qdisk [--domain NAME] [--timeout SECS]\n"
-		"Check that what the qdisk test domain wrote to its disk reached\n"
-		"the image file in dom0; prints TAP.\n"
-		"  -d, --domain NAME   xl name of the qdisk domain (default qdisk)\n"
-		"  -t, --timeout SECS  wait this long for its report (default 60)\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	const char *domain = "qdisk";
 	char *report = NULL, *be = NULL, *params = NULL, *file;
 	unsigned long seed, off, bytes, bad;
-	int opt, timeout_s = 60, r;
+	int timeout_s = 60, r;
 	struct xs_handle *xs;
 	uint32_t domid;
 	long got;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		VMOPT_NUM("timeout", 't', "SECS",
+			  "wait this long for its report", NULL, &timeout_s, 1,
+			  3600),
+		{ }
+	};
 
-	while ((opt = getopt_long(argc, argv, "d:t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 't':
-			timeout_s = cli_number("stock-qdisk", "timeout", optarg,
-					       1, 3600);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("stock-qdisk", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Check that what the qdisk test domain wrote to its disk reached\n"
+		"the image file in dom0; prints TAP.\n");
 
 	r = testdom_lookup(domain, timeout_s * 1000, &domid);
 	if (!tap_ok(!r, "domain %s exists (%s)", domain, strerror(-r)))

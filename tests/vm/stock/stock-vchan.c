@@ -6,7 +6,6 @@
  * Prints TAP.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +14,9 @@
 
 #include <xenstore.h>
 
-#include "cli.h"
 #include "tap.h"
 #include "testdom.h"
+#include "vmopt.h"
 #include "vchan-proto.h"
 
 #define CHUNK 65536
@@ -30,27 +29,8 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: stock-vchan [--domain NAME] [--bytes N] [--timeout SECS]\n"
-		"Stream N bytes each way between dom0 and the domain's vchan-peer\n"
-		"through libxenvchan and compare them; prints TAP.\n"
-		"  -d, --domain NAME   xl name of the test domain (default sharer)\n"
-		"  -b, --bytes N       bytes each way (default 1048576)\n"
-		"  -t, --timeout SECS  wait this long for the peer (default 120)\n"
-		"  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "bytes", required_argument, NULL, 'b' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	const char *domain = "sharer";
 	unsigned long bytes = 1 << 20;
 	static uint8_t buf[CHUNK];
@@ -59,33 +39,22 @@ int main(int argc, char **argv)
 	struct vchan_hdr h;
 	struct xs_handle *xs;
 	uint64_t pos, n, i, bad_at = 0;
-	int opt, timeout_s = 120, r;
+	int timeout_s = 120, r;
 	uint32_t domid, bad_in;
 	bool bad = false;
 	double t0, t1, t2;
+	const struct vmopt opts[] = {
+		VMOPT_DOMAIN(&domain),
+		VMOPT_NUM("bytes", 'b', "N", "bytes each way", NULL, &bytes, 1,
+			  VCHAN_MAX_LEN),
+		VMOPT_NUM("timeout", 't', "SECS", "wait this long for the peer",
+			  NULL, &timeout_s, 1, 3600),
+		{ }
+	};
 
-	while ((opt = getopt_long(argc, argv, "d:b:t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			domain = optarg;
-			break;
-		case 'b':
-			bytes = cli_number("stock-vchan", "bytes", optarg, 1,
-					   VCHAN_MAX_LEN);
-			break;
-		case 't':
-			timeout_s = cli_number("stock-vchan", "timeout", optarg,
-					       1, 3600);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	cli_no_operands("stock-vchan", argc, argv);
+	vmopt_parse(argc, argv, opts,
+		"Stream N bytes each way between dom0 and the domain's vchan-peer\n"
+		"through libxenvchan and compare them; prints TAP.\n");
 
 	r = testdom_lookup(domain, timeout_s * 1000, &domid);
 	if (!tap_ok(!r, "domain %s exists (%s)", domain, strerror(-r)))

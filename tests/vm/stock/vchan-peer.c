@@ -6,7 +6,6 @@
  * hook; logs to stderr.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +13,8 @@
 
 #include <xenstore.h>
 
-#include "cli.h"
 #include "vchan-proto.h"
+#include "vmopt.h"
 
 #define CHUNK 65536
 
@@ -65,43 +64,22 @@ static int serve(struct libxenvchan *c)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vchan-peer [--sessions N]\n"
-		"Serve the stock-vchan stream check to dom0 (test domU side).\n"
-		"  -n, --sessions N  exit after N sessions (default: serve forever)\n"
-		"  -h, --help        this text\n");
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "sessions", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	char path[96], ready[112], *domid;
 	struct libxenvchan *c;
 	long sessions = -1;
+	const struct vmopt opts[] = {
+		VMOPT_NUM("sessions", 'n', "N", "exit after N sessions",
+			  "serve forever", &sessions, 1, 1000000),
+		{ }
+	};
 	struct xs_handle *xs;
 	unsigned int len;
-	int opt, fails = 0;
+	int fails = 0;
 
-	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			sessions = cli_number("vchan-peer", "sessions", optarg,
-					      1, 1000000);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	vmopt_parse(argc, argv, opts,
+		"Serve the stock-vchan stream check to dom0 (test domU side).\n");
 	xs = xs_open(0);
 	domid = xs ? xs_read(xs, XBT_NULL, "domid", &len) : NULL;
 	if (!domid) {
