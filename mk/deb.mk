@@ -23,7 +23,7 @@ FULLDOM0_PLATFORM ?= deb12
 DEB_LINTIAN := $(if $(filter 0,$(shell id -u)),HOME=/tmp setpriv --reuid=nobody \
 	--regid=nogroup --clear-groups) lintian
 
-.PHONY: deb deb-deps check-fulldom0
+.PHONY: deb deb-deps deb-check check-fulldom0
 
 deb-deps:
 	@miss=; for p in $(DEB_HOST_PKGS); do \
@@ -65,3 +65,13 @@ check-fulldom0: deb
 
 # make check-all (Makefile) runs it after make check's stages.
 check-extra: check-fulldom0
+
+# make check builds the packages and their DKMS tree (tests/deb-check.sh);
+# make deps brings what that needs.
+deps: deb-deps
+check-host: deb-check
+deb-check: deb-deps
+	@mkdir -p $(RESULTS)
+	@echo host-deb >> $(RESULTS)/expected-stages
+	@echo "  TEST    host-deb"
+	-@tests/deb-check.sh $(DEB_OUT) $(KDIR) > $(RESULTS)/host-deb.tap
