@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 			  "each domain runs fio-peer.  Prints TAP; each figure follows\n"
 			  "'# BENCH '.\n");
 	c.mb = mb;
+	c.secs = secs;
 	c.side[0].name = argv[k];
 	c.side[1].name = argv[k + 1];
 	c.side[2].name = control;
