@@ -8,6 +8,9 @@
 #                     $CACHE/vmroot-RELEASE; for deb12-debug, deb12's
 #                     packages and the checking kernel (debug-kernel.sh),
 #                     with the tools its build needs
+# deps.sh vm-bench [PLATFORM]  the same, and what only make bench's
+#                     test domain carries (fio, for figure 8) under
+#                     $CACHE/vmroot-RELEASE-bench
 #
 # Idempotent: a second run neither updates the lists nor downloads again
 # when everything is already there.
@@ -38,6 +41,11 @@ vm_pkgs() {	# xenver
 	echo "xen-hypervisor-$1-amd64 xen-utils-$1 xen-utils-common" \
 		"xenstore-utils qemu-system-xen qemu-system-data libgcc-s1"
 }
+
+# What only the bench test domain's image carries (docs/performance.md,
+# figure 8): fio with the libraries it links (Ceph's, Gluster's: tens of
+# MiB that make check's images do without).
+BENCH_VM_PKGS="fio"
 
 lists_fresh() {
 	# Lists newer than a day are good enough: the point is to resolve
@@ -210,13 +218,35 @@ $(toplevel "$opts${suite:+ -t $suite}" "$dir" "$kpkg")"
 		die "no hypervisor in xen-hypervisor-$xv-amd64"
 }
 
+# fio's closure, unpacked beside the release's VM root, into
+# <VM root>-bench, so that make check's images never see it.
+do_vm_bench() {
+	local p=${1:-deb12} root opts dir files f
+	do_vm "$p"
+	eval "$(plat env "$p")"
+	root=$PLATFORM_VMROOT-bench
+	mkdir -p "$root/.unpacked"
+	opts=$(vm_apt_opts "$PLATFORM_NAME")
+	dir=$(echo "$opts" | sed -n 's/.*Dir::Cache::archives=\([^ ]*\).*/\1/p')
+	# shellcheck disable=SC2086
+	files="$(closure "$opts" "$dir" $BENCH_VM_PKGS)
+$(toplevel "$opts" "$dir" $BENCH_VM_PKGS)"
+	for f in $files; do
+		[ -e "$root/.unpacked/$f" ] && continue
+		dpkg-deb -x "$dir/$f" "$root" || die "cannot unpack $f"
+		touch "$root/.unpacked/$f"
+	done
+	[ -x "$root/usr/bin/fio" ] || die "no fio in $root"
+}
+
 usage() {
-	sed -n '3,10s/^# \{0,1\}//p' "$0"
+	sed -n '3,12s/^# \{0,1\}//p' "$0"
 }
 
 case "${1:-}" in
 host)	do_host ;;
 vm)	do_vm "${2:-${PLATFORM:-deb12}}" ;;
+vm-bench) do_vm_bench "${2:-${PLATFORM:-deb12}}" ;;
 -h|--help) usage ;;
 *)	usage >&2; exit 2 ;;
 esac

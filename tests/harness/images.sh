@@ -58,6 +58,18 @@ build() {	# KIND OUT INPUTS...
 common=("$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked")
 build domu "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
 export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
+# make bench (GM_BENCH_IMAGES=1, mk/bench.mk): the dom0 image also carries
+# the bench domU's image, with fio; without it the dom0 image is make
+# check's, and the bench image is left out of its inputs.
+bench=()
+if [ -n "${GM_BENCH_IMAGES:-}" ]; then
+	"$here/deps.sh" vm-bench "$platform"
+	build domu-bench "$img/domu-bench.cpio" "${common[@]}" \
+		"$VMROOT-bench/.unpacked" "$BUILD/$kver/vm/domu" \
+		"$BUILD/$kver/vm/domu-bench"
+	export DOMU_BENCH_IMAGE=$img/domu-bench.cpio
+	bench=("$img/domu-bench.cpio")
+fi
 build dom0 "$img/dom0.cpio" "${common[@]}" "$img/domu.cpio" "$vmlinux" \
 	"$here/boot" "$here/selftest" "$top/tests/vm/suites" "$top/xen-configs" \
-	"$BUILD/$kver/drivers" "$BUILD/$kver/vm/dom0"
+	"$BUILD/$kver/drivers" "$BUILD/$kver/vm/dom0" "${bench[@]}"

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkimage.sh dom0|domu KVER OUT.cpio
+# mkimage.sh dom0|domu|domu-bench KVER OUT.cpio
 #
 # Build one VM initramfs from the packages deps.sh unpacked under $VMROOT
 # (Xen $XENVER's), the harness files, and the trees other parts install under
-# $BUILD/$KVER/vm/ (docs/build.md).  The archive is left uncompressed: QEMU
+# $BUILD/$KVER/vm/ (docs/build.md).  domu-bench is the test domU's image
+# with fio and $BUILD/$KVER/vm/domu-bench/ added, for make bench's figure 8
+# only (fio from $VMROOT-bench: deps.sh vm-bench); a dom0 image carries it
+# as /opt/gntmap/domu/initrd-bench when $DOMU_BENCH_IMAGE names it.  The archive is left uncompressed: QEMU
 # hands it to Xen as a multiboot module and an uncompressed cpio costs no
 # decompression inside the emulated dom0.
 set -euo pipefail
@@ -14,9 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
-kind=${1:?usage: mkimage.sh dom0|domu KVER OUT}
-kver=${2:?usage: mkimage.sh dom0|domu KVER OUT}
-out=${3:?usage: mkimage.sh dom0|domu KVER OUT}
+kind=${1:?usage: mkimage.sh dom0|domu|domu-bench KVER OUT}
+kver=${2:?usage: mkimage.sh dom0|domu|domu-bench KVER OUT}
+out=${3:?usage: mkimage.sh dom0|domu|domu-bench KVER OUT}
 vmroot=${VMROOT:?VMROOT not set (images.sh sets it)}
 xenbin=/usr/lib/xen-${XENVER:?XENVER not set (images.sh sets it)}/bin
 
@@ -32,6 +35,11 @@ trap 'rm -rf "$root"' EXIT
 # the VM's versions, and from the host only for what no package brought.
 libpath="$vmroot/lib/x86_64-linux-gnu:$vmroot/usr/lib/x86_64-linux-gnu"
 libpath="$libpath:$vmroot/usr/lib/x86_64-linux-gnu/pulseaudio"
+benchroot=$vmroot-bench
+if [ "$kind" = domu-bench ]; then
+	# librados keeps libceph-common in a directory of its own (RUNPATH).
+	libpath="$benchroot/lib/x86_64-linux-gnu:$benchroot/usr/lib/x86_64-linux-gnu:$benchroot/usr/lib/x86_64-linux-gnu/ceph:$libpath"
+fi
 # The release's own dynamic loader lists what an ELF needs: the host's
 # cannot load a newer release's libc.
 # (The /lib64 links may be absolute: take the file itself.)
@@ -200,6 +208,7 @@ dom0() {
 	for cfg in "$top"/xen-configs/*.cfg; do
 		sed -e "s|@DOMU_KERNEL@|/opt/gntmap/domu/vmlinux|" \
 			-e "s|@DOMU_INITRD@|/opt/gntmap/domu/initrd|" \
+			-e "s|@DOMU_BENCH_INITRD@|/opt/gntmap/domu/initrd-bench|" \
 			"$cfg" >"$root/etc/xen/configs/$(basename "$cfg")"
 	done
 	# The test domain's kernel and initramfs, loaded by xl from dom0.
@@ -207,6 +216,10 @@ dom0() {
 	[ -s "$domu_image" ] || die "missing $domu_image"
 	cp "$domu_kernel" "$root/opt/gntmap/domu/vmlinux"
 	cp "$domu_image" "$root/opt/gntmap/domu/initrd"
+	if [ -n "${DOMU_BENCH_IMAGE:-}" ]; then
+		[ -s "$DOMU_BENCH_IMAGE" ] || die "missing $DOMU_BENCH_IMAGE"
+		cp "$DOMU_BENCH_IMAGE" "$root/opt/gntmap/domu/initrd-bench"
+	fi
 	chmod 755 "$root/init" "$root"/opt/gntmap/bin/*
 }
 
@@ -221,10 +234,24 @@ domu() {
 	chmod 755 "$root/init"
 }
 
+# The test domU with fio, for the bench's qdisk domains (figure 8).
+domu_bench() {
+	[ -x "$benchroot/usr/bin/fio" ] ||
+		die "no fio in $benchroot (run tests/harness/deps.sh vm-bench)"
+	domu
+	cp "$benchroot/usr/bin/fio" "$root/usr/bin/fio"
+	add_libs "$root/usr/bin/fio"
+	if [ -d "$BUILD/$kver/vm/domu-bench" ]; then
+		cp -a "$BUILD/$kver/vm/domu-bench/." "$root/"
+		add_libs_tree "$BUILD/$kver/vm/domu-bench"
+	fi
+}
+
 case $kind in
 dom0) dom0 ;;
 domu) domu ;;
-*) die "kind must be dom0 or domu, not '$kind'" ;;
+domu-bench) domu_bench ;;
+*) die "kind must be dom0, domu or domu-bench, not '$kind'" ;;
 esac
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |

@@ -20,7 +20,8 @@
 # SUITEs are names in tests/vm/suites/, selftest/NAME.list for the
 # runner's self-checks, or bench/NAME.list for make bench's boots
 # (tests/vm/bench/, installed in dom0 by mk/bench.mk).  Environment: CACHE, BUILD, RESULTS (docs/build.md),
-# QEMU_MEM (MiB), QEMU_SMP, QEMU_CPU, VM_SHELL_TIMEOUT (seconds), and
+# QEMU_MEM (MiB), DOM0_MEM (MiB, default 1024), QEMU_SMP, QEMU_CPU,
+# VM_SHELL_TIMEOUT (seconds), and
 # DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0),
 # PVH_XEN_ARGS (Xen options of a PVH boot, default spec-ctrl=eager-fpu).
 set -euo pipefail
@@ -31,6 +32,7 @@ CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 RESULTS=${RESULTS:-$BUILD/results}
 QEMU_MEM=${QEMU_MEM:-2048}
+DOM0_MEM=${DOM0_MEM:-1024}
 # One emulated CPU: 4-8 times faster than two on 2 shared cores; dom0
 # keeps 2 vCPUs, which Xen schedules on it (docs/harness.md).
 QEMU_SMP=${QEMU_SMP:-1}
@@ -42,7 +44,7 @@ QEMU_CPU=${QEMU_CPU:-Nehalem}
 
 platform=deb12 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,25s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,26s/^# \{0,1\}//p' "$0"; }
 
 opts=$(getopt -o P:k:p:st:h \
 	-l platform:,kernel:,profile:,shell,timeout:,stage:,help \
@@ -109,7 +111,7 @@ console=$run/console.log
 tapraw=$run/tap.raw
 
 # Xen on COM1, dom0's console behind it on hvc0; results on COM2.
-xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M"
 xen_args="$xen_args dom0_max_vcpus=2 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen nomodeset gntmap.mode=$mode"
 dom0_args="$dom0_args gntmap.profile=$profile gntmap.platform=$platform"
