@@ -135,7 +135,13 @@ struct ctx {
 	bool stock;
 	atomic_int fdlock;
 	int fds[MAXFD];
+	/*
+	 * A new value from fdseq at every change of fds[i] (open, dup, close),
+	 * never 0: a slot's map is on fds[i]'s file only while fdgen[i] is
+	 * the value read before its MAP_GRANT_REF.
+	 */
 	unsigned int fdgen[MAXFD];
+	unsigned int fdseq;
 	struct slot slots[NSLOT];
 	uint8_t *arena;
 };
@@ -378,6 +384,13 @@ static int fd_of(struct ctx *c, unsigned int i)
 	return c->fds[i % MAXFD];
 }
 
+/* fds[i] = @fd, with a generation that index i never had. */
+static void fd_put(struct ctx *c, unsigned int i, int fd)
+{
+	c->fds[i] = fd;
+	c->fdgen[i] = ++c->fdseq;
+}
+
 /* A random window page of @s that holds a device map, or -1. */
 static int mapped_page(struct ctx *c, unsigned int s, struct rng *r)
 {
@@ -433,6 +446,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	uint16_t page[MAXPG];
 	uint32_t domid = sh->domid;
 	uint64_t epoch;
+	unsigned int gen;
 	size_t alloc;
 	bool good = true;
 
@@ -470,6 +484,12 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	o->b = (uint64_t)domid << 32 | first << 8 | fdi;
 	lock_wr(&sl->lock);
 	epoch = atomic_load(&sh->unmap_epoch);
+	/*
+	 * Read before the ioctl: if another thread closes, opens or dups
+	 * index fdi meanwhile, the map may be on another file, and then no
+	 * later generation of fdi is this one.
+	 */
+	gen = c->fdgen[fdi];
 	o->r = ioctl(fd_of(c, fdi), IOCTL_GNTDEV_MAP_GRANT_REF, op) ? -errno : 0;
 	if (!o->r) {
 		sl->valid = true;
@@ -478,7 +498,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 		sl->mprot = false;
 		sl->region = region;
 		sl->fdi = fdi;
-		sl->fdgen = c->fdgen[fdi];
+		sl->fdgen = gen == c->fdgen[fdi] ? gen : 0;
 		sl->off = op->index;
 		sl->count = n;
 		memcpy(sl->page, page, sizeof(page));
@@ -1228,17 +1248,14 @@ static void op_fd(struct ctx *c, enum op op, struct rng *r, struct res *o)
 	o->b = j;
 	o->r = 0;
 	if (op == OP_FDOPEN && c->fds[i] < 0) {
-		c->fds[i] = open(c->path, O_RDWR | O_CLOEXEC);
+		fd_put(c, i, open(c->path, O_RDWR | O_CLOEXEC));
 		o->r = c->fds[i] < 0 ? -errno : 0;
-		c->fdgen[i]++;
 	} else if (op == OP_FDDUP && c->fds[j] >= 0 && c->fds[i] < 0) {
-		c->fds[i] = dup(c->fds[j]);
+		fd_put(c, i, dup(c->fds[j]));
 		o->r = c->fds[i] < 0 ? -errno : 0;
-		c->fdgen[i] = c->fdgen[j];
 	} else if (op == OP_FDCLOSE && c->fds[i] >= 0) {
 		o->r = close(c->fds[i]) ? -errno : 0;
-		c->fds[i] = -1;
-		c->fdgen[i] += 1000;
+		fd_put(c, i, -1);
 	} else {
 		o->r = -ENODATA;
 	}
@@ -1554,10 +1571,10 @@ static void worker(unsigned int proc, int shared_fd)
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	c = proc_ctx;
-	c->fds[0] = shared_fd;
+	fd_put(c, 0, shared_fd);
 	for (i = 1; i < MAXFD; i++)
-		c->fds[i] = chance(&r, 500) ? open(c->path, O_RDWR | O_CLOEXEC) :
-			    -1;
+		fd_put(c, i, chance(&r, 500) ?
+			  open(c->path, O_RDWR | O_CLOEXEC) : -1);
 	proc_fds_open();
 	for (i = 0; i < nthreads && i < 8; i++)
 		ta[i].buf = thread_buf();
@@ -1906,7 +1923,7 @@ static struct ctx *ctx_new(const char *name, const char *path)
 		for (k = 0; k < WPG; k++)
 			c->slots[i].wmap[k] = W_NONE;
 	for (i = 0; i < MAXFD; i++)
-		c->fds[i] = -1;
+		fd_put(c, i, -1);
 	return c;
 }
 
@@ -1917,15 +1934,15 @@ static void ctx_reset(struct ctx *c)
 	for (i = 0; i < MAXFD; i++) {
 		if (c->fds[i] >= 0)
 			close(c->fds[i]);
-		c->fds[i] = -1;
+		fd_put(c, i, -1);
 	}
 	reserve(c->arena, (size_t)NSLOT * WPG * PG);
 	memset(c->slots, 0, sizeof(c->slots));
 	for (i = 0; i < NSLOT; i++)
 		for (k = 0; k < WPG; k++)
 			c->slots[i].wmap[k] = W_NONE;
-	c->fds[0] = open(c->path, O_RDWR | O_CLOEXEC);
-	c->fds[1] = open(c->path, O_RDWR | O_CLOEXEC);
+	fd_put(c, 0, open(c->path, O_RDWR | O_CLOEXEC));
+	fd_put(c, 1, open(c->path, O_RDWR | O_CLOEXEC));
 }
 
 static const char *errname(int r, char *buf, size_t n)
@@ -2030,7 +2047,8 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 	for (i = 0; i < MAXFD; i++) {
 		close(a->fds[i]);
 		close(b->fds[i]);
-		a->fds[i] = b->fds[i] = -1;
+		fd_put(a, i, -1);
+		fd_put(b, i, -1);
 	}
 	reserve(a->arena, (size_t)NSLOT * WPG * PG);
 	reserve(b->arena, (size_t)NSLOT * WPG * PG);
