@@ -174,6 +174,7 @@ static __thread sigjmp_buf probe_env;
 static __thread volatile int probing;
 static __thread struct ring *my_ring;
 static __thread uint8_t *tbuf;	/* 4 pages, page aligned */
+static __thread unsigned int thr_idx;
 
 /* ---- random numbers ---- */
 
@@ -1158,7 +1159,8 @@ static void op_dio(struct ctx *c, unsigned int s, struct rng *r,
 		   struct res *o)
 {
 	struct slot *sl = &c->slots[s];
-	off_t blk = ((off_t)(proc_idx % 64) * 8 + below(r, 8)) * PG;
+	/* A block of its own per thread: another's read-back would differ. */
+	off_t blk = ((off_t)(proc_idx % 64) * 8 + thr_idx % 8) * PG;
 	ssize_t n;
 	int p;
 
@@ -1541,6 +1543,7 @@ static uint8_t *thread_buf(void)
 static void thread_setup(unsigned int proc, unsigned int thr, uint8_t *buf)
 {
 	tbuf = buf;
+	thr_idx = thr;
 	my_ring = new_ring("p%u.t%u", proc, thr);
 }
 
