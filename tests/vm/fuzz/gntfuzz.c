@@ -100,7 +100,8 @@ struct ring {
 
 /* Shared by every process of a run (MAP_SHARED). */
 struct shared {
-	atomic_ulong ops, unmap_epoch, wild_epoch;
+	/* unmap_done trails unmap_epoch while an UNMAP_GRANT_REF runs. */
+	atomic_ulong ops, unmap_epoch, unmap_done, wild_epoch;
 	atomic_uint findings, nrings, nprocs;
 	atomic_int pids[MAXPROCS];
 	atomic_ulong pub_addr[MAXPROCS];
@@ -126,7 +127,7 @@ struct slot {
 	uint32_t count;
 	uint16_t page[MAXPG];
 	int16_t wmap[WPG];	/* share page at each window page, or W_* */
-	uint64_t mapep;		/* unmap_epoch before its MAP_GRANT_REF */
+	uint64_t mapep;		/* unmap_epoch before its MAP_GRANT_REF, or ~0 */
 };
 
 /* One device as seen by one process: its fds, its maps, its windows. */
@@ -484,7 +485,15 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	o->a = n;
 	o->b = (uint64_t)domid << 32 | first << 8 | fdi;
 	lock_wr(&sl->lock);
+	/*
+	 * An unmap that started before and is still running may free the
+	 * offset this map gets: then no epoch is this map's.  Done is read
+	 * after started, so an unmap that started meanwhile moves the epoch
+	 * and op_mmap sees it.
+	 */
 	epoch = atomic_load(&sh->unmap_epoch);
+	if (atomic_load(&sh->unmap_done) < epoch)
+		epoch = ~0ull;
 	/*
 	 * Read before the ioctl: if another thread closes, opens or dups
 	 * index fdi meanwhile, the map may be on another file, and then no
@@ -552,6 +561,7 @@ static void op_unmap(struct ctx *c, unsigned int s, struct rng *r,
 	atomic_fetch_add(&sh->unmap_epoch, 1);
 	o->r = ioctl(fd_of(c, sl->fdi), IOCTL_GNTDEV_UNMAP_GRANT_REF, &u) ?
 	       -errno : 0;
+	atomic_fetch_add(&sh->unmap_done, 1);
 	if (!o->r) {
 		if (right && sl->fdgen == c->fdgen[sl->fdi])
 			sl->valid = false;
@@ -1824,6 +1834,8 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 	atomic_store(&sh->findings, 0);
 	atomic_store(&sh->nrings, 0);
 	atomic_store(&sh->nprocs, 0);
+	/* A process killed inside an unmap left done behind. */
+	atomic_store(&sh->unmap_done, atomic_load(&sh->unmap_epoch));
 	for (i = 0; i < MAXPROCS; i++) {
 		atomic_store(&sh->pids[i], 0);
 		atomic_store(&sh->pub_addr[i], 0);
