@@ -1446,6 +1446,12 @@ static pid_t locked_fork(struct ctx *c)
 	unsigned int i;
 	pid_t pid;
 
+	/*
+	 * The fd table too: a close caught half done would leave the child
+	 * an index naming a closed number with its old generation, and a
+	 * later open could give that number to another file.
+	 */
+	lock_wr(&c->fdlock);
 	for (i = 0; i < NSLOT; i++)
 		lock_wr(&c->slots[i].lock);
 	pid = fork();
@@ -1453,6 +1459,7 @@ static pid_t locked_fork(struct ctx *c)
 		return 0;	/* the child resets its locks */
 	for (i = 0; i < NSLOT; i++)
 		unlock_wr(&c->slots[i].lock);
+	unlock_wr(&c->fdlock);
 	return pid;
 }
 
