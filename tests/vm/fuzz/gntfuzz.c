@@ -100,7 +100,8 @@ struct ring {
 
 /* Shared by every process of a run (MAP_SHARED). */
 struct shared {
-	atomic_ulong ops, unmap_epoch, wild_epoch;
+	/* unmap_done trails unmap_epoch while an UNMAP_GRANT_REF runs. */
+	atomic_ulong ops, unmap_epoch, unmap_done, wild_epoch;
 	atomic_uint findings, nrings, nprocs;
 	atomic_int pids[MAXPROCS];
 	atomic_ulong pub_addr[MAXPROCS];
@@ -126,7 +127,7 @@ struct slot {
 	uint32_t count;
 	uint16_t page[MAXPG];
 	int16_t wmap[WPG];	/* share page at each window page, or W_* */
-	uint64_t mapep;		/* unmap_epoch before its MAP_GRANT_REF */
+	uint64_t mapep;		/* unmap_epoch before its MAP_GRANT_REF, or ~0 */
 };
 
 /* One device as seen by one process: its fds, its maps, its windows. */
@@ -135,7 +136,13 @@ struct ctx {
 	bool stock;
 	atomic_int fdlock;
 	int fds[MAXFD];
+	/*
+	 * A new value from fdseq at every change of fds[i] (open, dup, close),
+	 * never 0: a slot's map is on fds[i]'s file only while fdgen[i] is
+	 * the value read before its MAP_GRANT_REF.
+	 */
 	unsigned int fdgen[MAXFD];
+	unsigned int fdseq;
 	struct slot slots[NSLOT];
 	uint8_t *arena;
 };
@@ -168,6 +175,7 @@ static __thread sigjmp_buf probe_env;
 static __thread volatile int probing;
 static __thread struct ring *my_ring;
 static __thread uint8_t *tbuf;	/* 4 pages, page aligned */
+static __thread unsigned int thr_idx;
 
 /* ---- random numbers ---- */
 
@@ -378,6 +386,13 @@ static int fd_of(struct ctx *c, unsigned int i)
 	return c->fds[i % MAXFD];
 }
 
+/* fds[i] = @fd, with a generation that index i never had. */
+static void fd_put(struct ctx *c, unsigned int i, int fd)
+{
+	c->fds[i] = fd;
+	c->fdgen[i] = ++c->fdseq;
+}
+
 /* A random window page of @s that holds a device map, or -1. */
 static int mapped_page(struct ctx *c, unsigned int s, struct rng *r)
 {
@@ -433,6 +448,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	uint16_t page[MAXPG];
 	uint32_t domid = sh->domid;
 	uint64_t epoch;
+	unsigned int gen;
 	size_t alloc;
 	bool good = true;
 
@@ -469,7 +485,21 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 	o->a = n;
 	o->b = (uint64_t)domid << 32 | first << 8 | fdi;
 	lock_wr(&sl->lock);
+	/*
+	 * An unmap that started before and is still running may free the
+	 * offset this map gets: then no epoch is this map's.  Done is read
+	 * after started, so an unmap that started meanwhile moves the epoch
+	 * and op_mmap sees it.
+	 */
 	epoch = atomic_load(&sh->unmap_epoch);
+	if (atomic_load(&sh->unmap_done) < epoch)
+		epoch = ~0ull;
+	/*
+	 * Read before the ioctl: if another thread closes, opens or dups
+	 * index fdi meanwhile, the map may be on another file, and then no
+	 * later generation of fdi is this one.
+	 */
+	gen = c->fdgen[fdi];
 	o->r = ioctl(fd_of(c, fdi), IOCTL_GNTDEV_MAP_GRANT_REF, op) ? -errno : 0;
 	if (!o->r) {
 		sl->valid = true;
@@ -478,7 +508,7 @@ static void op_map(struct ctx *c, unsigned int s, struct rng *r, struct res *o)
 		sl->mprot = false;
 		sl->region = region;
 		sl->fdi = fdi;
-		sl->fdgen = c->fdgen[fdi];
+		sl->fdgen = gen == c->fdgen[fdi] ? gen : 0;
 		sl->off = op->index;
 		sl->count = n;
 		memcpy(sl->page, page, sizeof(page));
@@ -531,6 +561,7 @@ static void op_unmap(struct ctx *c, unsigned int s, struct rng *r,
 	atomic_fetch_add(&sh->unmap_epoch, 1);
 	o->r = ioctl(fd_of(c, sl->fdi), IOCTL_GNTDEV_UNMAP_GRANT_REF, &u) ?
 	       -errno : 0;
+	atomic_fetch_add(&sh->unmap_done, 1);
 	if (!o->r) {
 		if (right && sl->fdgen == c->fdgen[sl->fdi])
 			sl->valid = false;
@@ -1138,7 +1169,8 @@ static void op_dio(struct ctx *c, unsigned int s, struct rng *r,
 		   struct res *o)
 {
 	struct slot *sl = &c->slots[s];
-	off_t blk = ((off_t)(proc_idx % 64) * 8 + below(r, 8)) * PG;
+	/* A block of its own per thread: another's read-back would differ. */
+	off_t blk = ((off_t)(proc_idx % 64) * 8 + thr_idx % 8) * PG;
 	ssize_t n;
 	int p;
 
@@ -1228,17 +1260,14 @@ static void op_fd(struct ctx *c, enum op op, struct rng *r, struct res *o)
 	o->b = j;
 	o->r = 0;
 	if (op == OP_FDOPEN && c->fds[i] < 0) {
-		c->fds[i] = open(c->path, O_RDWR | O_CLOEXEC);
+		fd_put(c, i, open(c->path, O_RDWR | O_CLOEXEC));
 		o->r = c->fds[i] < 0 ? -errno : 0;
-		c->fdgen[i]++;
 	} else if (op == OP_FDDUP && c->fds[j] >= 0 && c->fds[i] < 0) {
-		c->fds[i] = dup(c->fds[j]);
+		fd_put(c, i, dup(c->fds[j]));
 		o->r = c->fds[i] < 0 ? -errno : 0;
-		c->fdgen[i] = c->fdgen[j];
 	} else if (op == OP_FDCLOSE && c->fds[i] >= 0) {
 		o->r = close(c->fds[i]) ? -errno : 0;
-		c->fds[i] = -1;
-		c->fdgen[i] += 1000;
+		fd_put(c, i, -1);
 	} else {
 		o->r = -ENODATA;
 	}
@@ -1417,6 +1446,12 @@ static pid_t locked_fork(struct ctx *c)
 	unsigned int i;
 	pid_t pid;
 
+	/*
+	 * The fd table too: a close caught half done would leave the child
+	 * an index naming a closed number with its old generation, and a
+	 * later open could give that number to another file.
+	 */
+	lock_wr(&c->fdlock);
 	for (i = 0; i < NSLOT; i++)
 		lock_wr(&c->slots[i].lock);
 	pid = fork();
@@ -1424,6 +1459,7 @@ static pid_t locked_fork(struct ctx *c)
 		return 0;	/* the child resets its locks */
 	for (i = 0; i < NSLOT; i++)
 		unlock_wr(&c->slots[i].lock);
+	unlock_wr(&c->fdlock);
 	return pid;
 }
 
@@ -1524,6 +1560,7 @@ static uint8_t *thread_buf(void)
 static void thread_setup(unsigned int proc, unsigned int thr, uint8_t *buf)
 {
 	tbuf = buf;
+	thr_idx = thr;
 	my_ring = new_ring("p%u.t%u", proc, thr);
 }
 
@@ -1554,10 +1591,10 @@ static void worker(unsigned int proc, int shared_fd)
 	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	c = proc_ctx;
-	c->fds[0] = shared_fd;
+	fd_put(c, 0, shared_fd);
 	for (i = 1; i < MAXFD; i++)
-		c->fds[i] = chance(&r, 500) ? open(c->path, O_RDWR | O_CLOEXEC) :
-			    -1;
+		fd_put(c, i, chance(&r, 500) ?
+			  open(c->path, O_RDWR | O_CLOEXEC) : -1);
 	proc_fds_open();
 	for (i = 0; i < nthreads && i < 8; i++)
 		ta[i].buf = thread_buf();
@@ -1690,7 +1727,22 @@ static long ctr(const char *name)
 	return gm_counter(&dev, name);
 }
 
-/* Counters back to zero once every process is gone. */
+/*
+ * Counters back to their level from before the round once every process
+ * is gone: in a drop-in boot xenstored's and xenconsoled's maps of the
+ * test domain count too, and stay.
+ */
+static long live_before, pages_before, pend_before;
+
+static void counters_before(void)
+{
+	if (!dev.is_gntmap)
+		return;
+	live_before = ctr("live_maps");
+	pages_before = ctr("mapped_pages");
+	pend_before = ctr("pending_unmaps");
+}
+
 static void check_counters(long failed0)
 {
 	long live = -1, pages = -1, pend = -1;
@@ -1702,13 +1754,17 @@ static void check_counters(long failed0)
 		live = ctr("live_maps");
 		pages = ctr("mapped_pages");
 		pend = ctr("pending_unmaps");
-		if (!live && !pages && !pend)
+		if (live == live_before && pages == pages_before &&
+		    pend == pend_before)
 			break;
 		usleep(50000);
 	}
-	if (live || pages || pend)
+	if (live != live_before || pages != pages_before ||
+	    pend != pend_before)
 		finding("counters", "after 10 s live_maps %ld mapped_pages %ld "
-			"pending_unmaps %ld", live, pages, pend);
+			"pending_unmaps %ld, %ld %ld %ld before the round",
+			live, pages, pend, live_before, pages_before,
+			pend_before);
 	if (ctr("unmap_failed") != failed0)
 		finding("counters", "unmap_failed went from %ld to %ld", failed0,
 			ctr("unmap_failed"));
@@ -1804,6 +1860,8 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 	atomic_store(&sh->findings, 0);
 	atomic_store(&sh->nrings, 0);
 	atomic_store(&sh->nprocs, 0);
+	/* A process killed inside an unmap left done behind. */
+	atomic_store(&sh->unmap_done, atomic_load(&sh->unmap_epoch));
 	for (i = 0; i < MAXPROCS; i++) {
 		atomic_store(&sh->pids[i], 0);
 		atomic_store(&sh->pub_addr[i], 0);
@@ -1906,7 +1964,7 @@ static struct ctx *ctx_new(const char *name, const char *path)
 		for (k = 0; k < WPG; k++)
 			c->slots[i].wmap[k] = W_NONE;
 	for (i = 0; i < MAXFD; i++)
-		c->fds[i] = -1;
+		fd_put(c, i, -1);
 	return c;
 }
 
@@ -1917,15 +1975,15 @@ static void ctx_reset(struct ctx *c)
 	for (i = 0; i < MAXFD; i++) {
 		if (c->fds[i] >= 0)
 			close(c->fds[i]);
-		c->fds[i] = -1;
+		fd_put(c, i, -1);
 	}
 	reserve(c->arena, (size_t)NSLOT * WPG * PG);
 	memset(c->slots, 0, sizeof(c->slots));
 	for (i = 0; i < NSLOT; i++)
 		for (k = 0; k < WPG; k++)
 			c->slots[i].wmap[k] = W_NONE;
-	c->fds[0] = open(c->path, O_RDWR | O_CLOEXEC);
-	c->fds[1] = open(c->path, O_RDWR | O_CLOEXEC);
+	fd_put(c, 0, open(c->path, O_RDWR | O_CLOEXEC));
+	fd_put(c, 1, open(c->path, O_RDWR | O_CLOEXEC));
 }
 
 static const char *errname(int r, char *buf, size_t n)
@@ -2030,7 +2088,8 @@ static int diff_run(struct testdom *td, struct ctx *a, struct ctx *b,
 	for (i = 0; i < MAXFD; i++) {
 		close(a->fds[i]);
 		close(b->fds[i]);
-		a->fds[i] = b->fds[i] = -1;
+		fd_put(a, i, -1);
+		fd_put(b, i, -1);
 	}
 	reserve(a->arena, (size_t)NSLOT * WPG * PG);
 	reserve(b->arena, (size_t)NSLOT * WPG * PG);
@@ -2219,6 +2278,7 @@ int main(int argc, char **argv)
 		int f;
 
 		pins_before = gm_pins_held();
+		counters_before();
 		if (diff_path) {
 			struct sigaction sa = { .sa_handler = probe_handler };
 
