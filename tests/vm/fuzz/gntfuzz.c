@@ -1610,14 +1610,25 @@ static void worker(unsigned int proc, int shared_fd)
 	thread_main(&ta[0]);
 	for (i = 1; i < nthreads && i < 8; i++)
 		pthread_join(ta[i].th, NULL);
-	/* Half of the workers clean up; the others leave it to exit. */
+	/*
+	 * Half of the workers clean up; the others leave it to exit.  The
+	 * other processes still run, and a slot may name an offset that is
+	 * no longer its map's (a forked child or a wild unmap freed it, and
+	 * a map of another process took it): these unmaps move the epoch as
+	 * op_unmap's do, or another process's MAP_GRANT_REF and mmap around
+	 * one would expect its own map where the offset's next map is.  A
+	 * slot whose fd index now names another file has no map there.
+	 */
 	if (chance(&r, 500)) {
 		for (i = 0; i < NSLOT; i++) {
 			struct slot *sl = &c->slots[i];
 
 			reserve(win(c, i, 0), WPG * PG);
-			if (sl->valid)
-				gm_unmap_refs(fd_of(c, sl->fdi), sl->off, sl->count);
+			if (!sl->valid || sl->fdgen != c->fdgen[sl->fdi])
+				continue;
+			atomic_fetch_add(&sh->unmap_epoch, 1);
+			gm_unmap_refs(fd_of(c, sl->fdi), sl->off, sl->count);
+			atomic_fetch_add(&sh->unmap_done, 1);
 		}
 	}
 	_exit(0);
