@@ -770,6 +770,17 @@ static void op_mremap(struct ctx *c, unsigned int s, struct rng *r,
 				if (lo + i < to || lo + i >= to + n)
 					sl->wmap[lo + i] = W_NONE;
 			}
+		} else {
+			/*
+			 * With MREMAP_FIXED the kernel unmaps the destination
+			 * before it asks the VMA (mremap_to() in mm/mremap.c),
+			 * and gntmap refuses every move: a hole is left there,
+			 * where the kernel may place anything.  The two halves
+			 * never overlap.
+			 */
+			reserve(win(c, s, to), (size_t)n * PG);
+			for (i = to; i < to + n; i++)
+				sl->wmap[i] = W_NONE;
 		}
 	}
 	unlock_wr(&sl->lock);
