@@ -52,7 +52,7 @@
 #define NSLOT 8u		/* maps a process tracks */
 #define WPG (2 * MAXPG)		/* window pages of a slot */
 #define MAXFD 4u
-#define LOGMAX 64u
+#define LOGMAX 256u
 #define MAXRINGS 256u
 #define MAXPROCS 64u
 #define W_NONE (-1)		/* nothing of ours there */
@@ -90,6 +90,7 @@ struct oplog {
 	uint16_t op, var;
 	int32_t res;
 	uint64_t a, b;
+	uint64_t g;		/* ops of the run started before this one */
 };
 
 struct ring {
@@ -1317,6 +1318,7 @@ static struct oplog *log_op(unsigned int op, uint32_t seq)
 	e->var = 0;
 	e->res = PENDING;
 	e->a = e->b = 0;
+	e->g = atomic_load(&sh->ops);
 	return e;
 }
 
@@ -1633,13 +1635,23 @@ static void worker(unsigned int proc, int shared_fd)
 	if (chance(&r, 500)) {
 		for (i = 0; i < NSLOT; i++) {
 			struct slot *sl = &c->slots[i];
+			struct oplog *e;
+			int res;
 
 			reserve(win(c, i, 0), WPG * PG);
 			if (!sl->valid || sl->fdgen != c->fdgen[sl->fdi])
 				continue;
+			e = log_op(OP_UNMAP, nops + i);
 			atomic_fetch_add(&sh->unmap_epoch, 1);
-			gm_unmap_refs(fd_of(c, sl->fdi), sl->off, sl->count);
+			res = gm_unmap_refs(fd_of(c, sl->fdi), sl->off,
+					    sl->count);
 			atomic_fetch_add(&sh->unmap_done, 1);
+			if (e) {
+				e->var = 8;	/* the worker's cleanup */
+				e->a = sl->off;
+				e->b = sl->count | (uint64_t)i << 60;
+				e->res = res;
+			}
 		}
 	}
 	_exit(0);
@@ -1823,13 +1835,15 @@ static void dump_logs(void)
 			struct oplog *e = &rg->e[k % log_n];
 
 			if (e->res == PENDING)
-				say("#   %s #%u %s v%u a=0x%llx b=0x%llx -> PENDING",
-				    rg->who, e->seq, op_name[e->op], e->var,
+				say("#   %s #%u g%llu %s v%u a=0x%llx b=0x%llx -> PENDING",
+				    rg->who, e->seq, (unsigned long long)e->g,
+				    op_name[e->op], e->var,
 				    (unsigned long long)e->a,
 				    (unsigned long long)e->b);
 			else
-				say("#   %s #%u %s v%u a=0x%llx b=0x%llx -> %d",
-				    rg->who, e->seq, op_name[e->op], e->var,
+				say("#   %s #%u g%llu %s v%u a=0x%llx b=0x%llx -> %d",
+				    rg->who, e->seq, (unsigned long long)e->g,
+				    op_name[e->op], e->var,
 				    (unsigned long long)e->a,
 				    (unsigned long long)e->b, e->res);
 		}
@@ -2191,7 +2205,7 @@ int main(int argc, char **argv)
 			  NULL, &nthreads, 1, 8),
 		VMOPT_NUM("ops", 'o', "N", "ops per thread per round", NULL,
 			  &nops, 1, 1000000),
-		VMOPT_NUM("log", 'l', "N", "ops per thread in the dump, 1-64",
+		VMOPT_NUM("log", 'l', "N", "ops per thread in the dump, 1-256",
 			  NULL, &log_n, 1, LOGMAX),
 		VMOPT_STR("dio", 'I', "PATH",
 			  "block device for O_DIRECT ops", "none", &dio_path),
