@@ -19,7 +19,8 @@ DEB_HOST_PKGS := debhelper dh-dkms lintian mmdebstrap dpkg-dev fakeroot \
 	libxen-dev
 FULLDOM0_PLATFORM ?= deb12
 # lintian refuses to be trusted as root ("not recommended"): as root it
-# runs as nobody, which can read everything it checks.
+# runs as nobody, on copies in a world-readable temporary folder (the
+# checkout may be under a home nobody cannot enter).
 DEB_LINTIAN := $(if $(filter 0,$(shell id -u)),HOME=/tmp setpriv --reuid=nobody \
 	--regid=nogroup --clear-groups) lintian
 
@@ -53,9 +54,12 @@ deb: deb-deps
 		{ tail -n 30 $(DEB_OUT)/src/build.log; exit 1; }; \
 	mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.changes $(DEB_OUT)/src/*.buildinfo $(DEB_OUT)/ && \
 	echo "  LINTIAN" && \
-	$(DEB_LINTIAN) --info --display-info --pedantic $(DEB_OUT)/*.changes \
+	lt=$$(mktemp -d) && chmod 755 $$lt && \
+	cp $(DEB_OUT)/*.changes $(DEB_OUT)/*.buildinfo $(DEB_OUT)/*.deb $$lt/ && \
+	chmod 644 $$lt/* && \
+	(cd $$lt && $(DEB_LINTIAN) --info --display-info --pedantic *.changes) \
 		>$(DEB_OUT)/lintian.txt 2>&1; \
-	cat $(DEB_OUT)/lintian.txt; ls -1 $(DEB_OUT)/*.deb
+	rm -rf $$lt; cat $(DEB_OUT)/lintian.txt; ls -1 $(DEB_OUT)/*.deb
 
 check-fulldom0: deb
 	@$(MAKE) --no-print-directory images PLATFORM=$(FULLDOM0_PLATFORM)
