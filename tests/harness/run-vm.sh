@@ -334,11 +334,10 @@ fi
 # The hypervisor and a dying dom0 speak only on the console: scan it all.
 checkers=$(. "$here/vm/lib.sh" && echo "$GM_CHECKERS")
 # What Xen printed of a test domain's early-boot crash, when dom0 started
-# that domain once more (run-suite, early_crash_re), is not the run's, nor
-# is that console, which dom0 dumps as early-crash-NAME.log.
-early=$(sed -n 's/^# gntmap-early-crash \([0-9][0-9]*\):.*/\1/p' "$tap" |
-	awk '{ printf "|Domain %s ([(]vcpu#[0-9]+[)] crashed|reported crashed)", $1 }')
-[ -z "$early" ] || early="domain_crash called from$early"
+# that domain once more (run-suite's domain_up), is not the run's, nor is
+# that console, which dom0 dumps as early-crash-NAME.log.
+early=$(. "$here/vm/lib.sh" && gm_early_crash_re \
+	$(sed -n 's/^# gntmap-early-crash \([0-9][0-9]*\):.*/\1/p' "$tap"))
 bad=$(console_before_dump | awk '
 	/^==== gntmap-log: / { skip = ($3 ~ /^early-crash-/) }
 	!skip' | grep -E \

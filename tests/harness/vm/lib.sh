@@ -13,6 +13,18 @@ GM_BAD='WARNING: CPU|-----[[] cut here []]-----|BUG:|kernel BUG|Oops|general pro
 # out of memory: either leaves the rest of the run unchecked.
 GM_CHECKERS="KASAN:|KFENCE:|possible circular locking dependency|possible recursive locking|inconsistent lock state|irq lock inversion|suspicious RCU usage|sleeping function called from invalid context|bad unlock balance|held lock freed|lock held when returning to user space|turning off the locking correctness validator|suspected memory leak|kmemleak: .*(disabled|Cannot allocate|pool empty)"
 GM_BAD="$GM_BAD|$GM_CHECKERS"
+# gm_early_crash_re ID...: what Xen prints of the early-boot crash of test
+# domains ID... that run-suite's domain_up started once more; the log
+# checks in dom0 and run-vm.sh's console check do not fail on it.  Prints
+# nothing without an ID.
+gm_early_crash_re() {
+	local id re="domain_crash called from"
+	[ $# -gt 0 ] || return 0
+	for id in "$@"; do
+		re="$re|Domain $id ([(]vcpu#[0-9]+[)] crashed|reported crashed)"
+	done
+	echo "$re"
+}
 
 # kmod_load NAME: insmod a kernel module of the image with its dependencies
 # (the list mkimage.sh wrote), tolerating the ones already loaded.
