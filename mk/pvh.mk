@@ -8,9 +8,9 @@ PVH_BIN := $(BUILD)/$(KVER)/vm/dom0/opt/gntmap/bin
 VM_DOM0_DEPS += $(PVH_BIN)/gntmap-selfgrant
 
 $(BUILD)/gntmap-user/gntmap-selfgrant: $(TOP)/tests/vm/gntmap/gntmap-selfgrant.c \
-		$(BUILD)/gntmap-user/gmtest.o $(BUILD)/gntmap-user/tap.o $(GM_OPT)
+		$(BUILD)/gntmap-user/gmtest.o $(GM_TESTDOM) $(GM_OPT)
 	@mkdir -p $(dir $@)
-	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxengnttab
+	$(CC) $(GM_CFLAGS) -o $@ $(filter %.c %.o,$^) -lxengnttab -lxenstore
 
 $(PVH_BIN)/gntmap-selfgrant: $(BUILD)/gntmap-user/gntmap-selfgrant
 	@mkdir -p $(dir $@)

@@ -142,19 +142,6 @@ static void check_unmap_log(int fd, uintptr_t lo, uintptr_t hi)
 	       "munmap: the mirror saw exactly the grant range unmapped, nothing to drop");
 }
 
-static bool is_pv(void)
-{
-	char type[16] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(type, sizeof(type), f))
-			type[0] = 0;
-		fclose(f);
-	}
-	return !strncmp(type, "PV", 2) && type[2] != 'H';
-}
-
 /*
  * Which layer refused: hmm_range_fault() itself (refused_pfns stays 0), or
  * the mirror's own check of an entry marked valid (refused_pfns > 0).  On
@@ -172,7 +159,7 @@ static void check_refusal(int fd)
 	       (unsigned long long)st.refused_pfns,
 	       (unsigned long long)st.invalidations,
 	       (unsigned long long)st.refusals);
-	if (!is_pv()) {
+	if (testdom_dom0_pvh()) {
 		printf("ok %d - the mirror caught a valid-marked bogus PFN # SKIP not a PV dom0\n",
 		       ++nres);
 		return;

@@ -193,15 +193,3 @@ bool gm_pins_settled(long before, unsigned int ms)
 	}
 }
 
-bool gm_dom0_pvh(void)
-{
-	char buf[8] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	return !strncmp(buf, "PVH", 3);
-}

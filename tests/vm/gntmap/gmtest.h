@@ -63,9 +63,6 @@ long gm_pins_held(void);
  */
 bool gm_pins_settled(long before, unsigned int ms);
 
-/* A PVH dom0: grants live in dom0's own pages (docs/gntmap.md). */
-bool gm_dom0_pvh(void);
-
 /* A gntmap counter by file name, or -1 when unavailable. */
 long gm_counter(const struct gm_dev *dev, const char *name);
 

@@ -217,7 +217,7 @@ static void t_mremap(int fd)
 		sig = gm_probe_read(m);
 		T(sig == 0 && !gm_count_bad(m, 3, 0x203, 0),
 		  "%s: %s: the pages still read at the old address (%s)",
-		  what, gm_dom0_pvh() ? "PVH" : "PV", sig_name(sig));
+		  what, testdom_dom0_pvh() ? "PVH" : "PV", sig_name(sig));
 		T(munmap(m, 3 * P) == 0, "%s: munmap", what);
 		T(testdom_end_all_wait(td, 10000) == 0,
 		  "%s: domU ends every grant after the munmap", what);

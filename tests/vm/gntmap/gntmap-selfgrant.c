@@ -19,22 +19,10 @@
 
 #include "gmtest.h"
 #include "tap.h"
+#include "testdom.h"
 #include "vmopt.h"
 
 #define NPAGES 4
-
-static bool dom0_is_pvh(void)
-{
-	char buf[16] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return !strncmp(buf, "PVH", 3);
-}
 
 /*
  * The map, checks and exit run in a child, so the teardown at process
@@ -86,7 +74,7 @@ static int run(const struct gm_dev *dev)
 	xengntshr_handle *xgs;
 	uint32_t refs[NPAGES];
 	uint8_t *shared;
-	bool pvh = dom0_is_pvh();
+	bool pvh = testdom_dom0_pvh();
 	int st;
 	pid_t pid;
 

@@ -582,7 +582,7 @@ off:
 	 * the VMA still holds each inserted page and the run counts as
 	 * deferred even though it completes at once.
 	 */
-	if (gm_dom0_pvh())
+	if (testdom_dom0_pvh())
 		TRACE_HAS("gntmap_unmap: 4 pages (PVH: deferred while the VMA holds them)",
 			  "gntmap_unmap:", dom, "first=0 ", cnt);
 	else

@@ -349,3 +349,16 @@ int testdom_max_pages(struct testdom *td)
 {
 	return read_uint(td, "max");
 }
+
+bool testdom_dom0_pvh(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	return !strncmp(buf, "PVH", 3);
+}

@@ -93,6 +93,13 @@ int testdom_orphans(struct testdom *td);
  */
 long testdom_command(struct testdom *td, const char *cmd);
 
+/*
+ * Whether this dom0 is PVH (auto-translated): its grant maps then live in
+ * its own pages through the p2m, not in PTEs naming the domU's frames
+ * (docs/gntmap.md).  False on a PV dom0 and when Xen's sysfs is absent.
+ */
+bool testdom_dom0_pvh(void);
+
 /* The largest share the domU accepts (its max_pages), or -errno. */
 int testdom_max_pages(struct testdom *td);
 
