@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the gntmap in-VM tests (gmtest.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "gmtest.h"
@@ -193,3 +195,17 @@ bool gm_pins_settled(long before, unsigned int ms)
 	}
 }
 
+bool gm_pin_pages(int pipefd, void *p, unsigned int n)
+{
+	struct iovec iov = { .iov_base = p, .iov_len = (size_t)n * GM_PAGE };
+
+	while (iov.iov_len) {
+		ssize_t r = vmsplice(pipefd, &iov, 1, 0);
+
+		if (r <= 0)
+			return false;
+		iov.iov_base = (char *)iov.iov_base + r;
+		iov.iov_len -= r;
+	}
+	return true;
+}

@@ -63,6 +63,13 @@ long gm_pins_held(void);
  */
 bool gm_pins_settled(long before, unsigned int ms);
 
+/*
+ * vmsplice() all of [p, p + n pages) into @pipefd: the pipe then holds a
+ * pin on every page, as a backend's zero-copy I/O would.  False on a
+ * short or failed splice (errno set).
+ */
+bool gm_pin_pages(int pipefd, void *p, unsigned int n);
+
 /* A gntmap counter by file name, or -1 when unavailable. */
 long gm_counter(const struct gm_dev *dev, const char *name);
 

@@ -127,22 +127,6 @@ static void leak_check(const char *what)
 	  what, r);
 }
 
-/* vmsplice() all of [p, p + n pages) into @pipefd: pins every page. */
-static bool pin_pages(int pipefd, void *p, unsigned int n)
-{
-	struct iovec iov = { .iov_base = p, .iov_len = (size_t)n * GM_PAGE };
-
-	while (iov.iov_len) {
-		ssize_t r = vmsplice(pipefd, &iov, 1, 0);
-
-		if (r <= 0)
-			return false;
-		iov.iov_base = (char *)iov.iov_base + r;
-		iov.iov_len -= r;
-	}
-	return true;
-}
-
 /* Read @n pages out of the pipe; how many differ from the seed's. */
 static long drain_bad(int pipefd, unsigned int n, uint32_t seed)
 {
@@ -251,7 +235,7 @@ static void t_pin_munmap(void)
 	if (!T(m, "pin: map %u pages read-write (%s)", NPIN, strerror(errno)))
 		goto out;
 	T(gm_count_bad(m, NPIN, seed, 0) == 0, "pin: the map reads the domU's data");
-	if (!T(pin_pipe(p) && pin_pages(p[1], m, NPIN),
+	if (!T(pin_pipe(p) && gm_pin_pages(p[1], m, NPIN),
 	       "pin: vmsplice() pins the %u mapped pages in a pipe (%s)",
 	       NPIN, strerror(errno))) {
 		gm_unmap(fd, m, NPIN, off);
@@ -331,7 +315,7 @@ static void t_pin_kill(void)
 				      NULL;
 
 		ok = m && !gm_count_bad(m, NPIN, seed, 0) &&
-		     pin_pages(p[1], m, NPIN);
+		     gm_pin_pages(p[1], m, NPIN);
 		if (write(sync[1], &ok, 1) != 1)
 			_exit(1);
 		for (;;)
@@ -427,7 +411,7 @@ static void t_pin_notify(void)
 			gm_unmap(fd, m, 1, off);
 		goto out;
 	}
-	if (!T(pin_pipe(p) && pin_pages(p[1], m, 1),
+	if (!T(pin_pipe(p) && gm_pin_pages(p[1], m, 1),
 	       "pin-notify: vmsplice() pins it")) {
 		gm_unmap(fd, m, 1, off);
 		goto out;

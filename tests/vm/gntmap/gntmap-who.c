@@ -327,22 +327,6 @@ out:
 	T(r == 0, "list: the domU ends every grant (%d left)", r);
 }
 
-/* vmsplice() all of [p, p + n pages) into @pipefd: pins every page. */
-static bool pin_pages(int pipefd, void *p, unsigned int n)
-{
-	struct iovec iov = { .iov_base = p, .iov_len = (size_t)n * GM_PAGE };
-
-	while (iov.iov_len) {
-		ssize_t r = vmsplice(pipefd, &iov, 1, 0);
-
-		if (r <= 0)
-			return false;
-		iov.iov_base = (char *)iov.iov_base + r;
-		iov.iov_len -= r;
-	}
-	return true;
-}
-
 /* pin: the listing shows pinned pages pending until the pin goes. */
 static void t_pin(void)
 {
@@ -367,7 +351,7 @@ static void t_pin(void)
 		goto out;
 	if (!T(!pipe2(p, O_CLOEXEC) &&
 	       fcntl(p[1], F_SETPIPE_SZ, 2 * NPIN * GM_PAGE) >= 0 &&
-	       pin_pages(p[1], m, NPIN),
+	       gm_pin_pages(p[1], m, NPIN),
 	       "pin: vmsplice() pins the %u pages (%s)", NPIN, strerror(errno))) {
 		gm_unmap(fd, m, NPIN, off);
 		goto out;
@@ -542,7 +526,7 @@ static void t_trace(void)
 
 	/* A deferred unmap: one page pinned in a pipe across munmap. */
 	m = gm_map(fd, domid, refs + 1, 1, PROT_READ | PROT_WRITE, &off);
-	if (T(m && !pipe2(p, O_CLOEXEC) && pin_pages(p[1], m, 1),
+	if (T(m && !pipe2(p, O_CLOEXEC) && gm_pin_pages(p[1], m, 1),
 	      "trace: one page mapped and pinned")) {
 		munmap(m, GM_PAGE);
 		usleep(100000);
