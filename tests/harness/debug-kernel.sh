@@ -163,7 +163,8 @@ install_root() {
 	local to=${1:?usage: debug-kernel.sh install ROOT}
 	build
 	mkdir -p "$to/boot" "$to/lib/modules"
-	if [ "$to/boot/vmlinuz-$kver" -nt "$root/boot/vmlinuz-$kver" ] &&
+	# Every key's kernel has the same release: the image tells them apart.
+	if cmp -s "$to/boot/vmlinuz-$kver" "$root/boot/vmlinuz-$kver" &&
 		[ -s "$to/lib/modules/$kver/modules.dep" ]; then
 		return 0
 	fi
