@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # debug-kernel.sh kver          print the release of the checking kernel
-# debug-kernel.sh key           print its cache key, SOURCE-VERSION-FRAGMENT-HASH
-# debug-kernel.sh build         build it, once per source version and fragment
+# debug-kernel.sh key           print its cache key, SOURCE-VERSION-HASH
+# debug-kernel.sh build         build it, once per source version, fragment
+#                               and patches
 # debug-kernel.sh kdir          build it; print the tree external modules
 #                               build against (make -C KDIR M=...)
 # debug-kernel.sh install ROOT  build it; copy boot/vmlinuz-REL and
 #                               lib/modules/REL/ into ROOT, the layout of an
 #                               unpacked linux-image package
 #
-# The checking kernel is Debian's linux-source-6.1 configured by
+# The checking kernel is Debian's linux-source-6.1 with
+# tests/harness/debug-kernel-*.patch applied, configured by
 # tests/harness/debug-kernel.config merged onto allnoconfig.  It is cached
-# under $CACHE/debug-kernel/SOURCE-VERSION-FRAGMENT-HASH/, so a second run
-# with the same source package and fragment builds nothing.  JOBS sets
-# make's -j (default 2); the build runs at nice 19.
+# under $CACHE/debug-kernel/SOURCE-VERSION-HASH/, HASH covering the fragment
+# and the patches' diffs, so a second run with the same source package,
+# fragment and patches builds nothing.  JOBS sets make's -j (default 2); the
+# build runs at nice 19.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +28,8 @@ mkdir -p "$CACHE"
 CACHE=$(cd -P "$CACHE" && pwd)
 JOBS=${JOBS:-2}
 frag=$here/debug-kernel.config
+patches=("$here"/debug-kernel-*.patch)
+[ -e "${patches[0]}" ] || patches=()
 tarball=/usr/src/linux-source-6.1.tar.xz
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
@@ -40,36 +45,68 @@ localver=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
 # The package's version is the upstream release, then Debian's revision.
 kver=${srcver%%-*}$localver
 base=$CACHE/debug-kernel
-src=$base/src-$srcver/linux-source-6.1
-key=$srcver-$(sha256sum "$frag" | cut -c1-12)
+# Debian's tree, extracted once per source version and never changed.
+pristine=$base/src-$srcver/linux-source-6.1
+# A patch's header (before its first "--- ") does not change the kernel.
+key=$srcver-$({ cat "$frag"
+	for p in "${patches[@]}"; do sed -n '/^--- /,$p' "$p"; done; } |
+	sha256sum | cut -c1-12)
 dir=$base/$key
+# The tree this key builds: the pristine one hard-linked, the files the
+# patches change copied first.
+src=$dir/src
 obj=$dir/obj
 root=$dir/root
 kmake=(make -C "$src" O="$obj" ARCH=x86_64)
 
 extract() {
-	[ -f "$src/.extracted" ] && return 0
+	[ -f "$pristine/.extracted" ] && return 0
 	local tmp=$base/src-$srcver.tmp.$$
 	echo "  EXTRACT linux-source-$srcver (full tree, for the debug kernel)" >&2
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	tar -xJf "$tarball" -C "$tmp"
-	mkdir -p "$(dirname "$src")"
-	rm -rf "$src"
-	mv "$tmp/linux-source-6.1" "$src"
+	mkdir -p "$(dirname "$pristine")"
+	rm -rf "$pristine"
+	mv "$tmp/linux-source-6.1" "$pristine"
 	rmdir "$tmp"
-	touch "$src/.extracted"
+	touch "$pristine/.extracted"
 }
 
-# The one change to Debian's source: under DEBUG_VM, mmap_assert_locked()
-# and its kin call dump_mm(), which 6.1 does not export (later kernels do),
-# so no module that asserts the mmap lock would load.  Idempotent.
+# unshare FILE: give FILE of the hard-linked tree its own copy, so that
+# changing it leaves the pristine tree alone.
+unshare() {
+	cp -p "$1" "$1.unshare" && mv "$1.unshare" "$1"
+}
+
+# This key's tree: the pristine one hard-linked (seconds, no space), then
+# the changes to Debian's source, each file unshared before it changes.
+#  - Under DEBUG_VM, mmap_assert_locked() and its kin call dump_mm(), which
+#    6.1 does not export (later kernels do), so no module that asserts the
+#    mmap lock would load.
+#  - tests/harness/debug-kernel-*.patch, each explained in its header.
 patch_src() {
-	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" && return 0
-	sed -i '/^void dump_mm(/,/^}/ s/^}$/}\nEXPORT_SYMBOL(dump_mm);/' \
-		"$src/mm/debug.c"
-	grep -q '^EXPORT_SYMBOL(dump_mm);' "$src/mm/debug.c" ||
-		die "cannot export dump_mm() in $src/mm/debug.c"
+	local p f
+	[ -f "$src/.patched" ] && return 0
+	rm -rf "$src" "$src.tmp"
+	cp -al "$pristine" "$src.tmp"
+	if ! grep -q '^EXPORT_SYMBOL(dump_mm);' "$src.tmp/mm/debug.c"; then
+		unshare "$src.tmp/mm/debug.c"
+		sed -i '/^void dump_mm(/,/^}/ s/^}$/}\nEXPORT_SYMBOL(dump_mm);/' \
+			"$src.tmp/mm/debug.c"
+		grep -q '^EXPORT_SYMBOL(dump_mm);' "$src.tmp/mm/debug.c" ||
+			die "cannot export dump_mm() in mm/debug.c"
+	fi
+	for p in "${patches[@]}"; do
+		for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"); do
+			unshare "$src.tmp/$f"
+		done
+		echo "  PATCH   $(basename "$p")" >&2
+		patch -d "$src.tmp" -p1 -s --no-backup-if-mismatch <"$p" ||
+			die "$(basename "$p") does not apply to linux-source-$srcver"
+	done
+	touch "$src.tmp/.patched"
+	mv "$src.tmp" "$src"
 }
 
 build() {
@@ -80,7 +117,7 @@ build() {
 	exec 9>"$dir/.lock"
 	flock 9
 	[ -f "$dir/.done" ] && return 0
-	for t in flex bison bc depmod; do
+	for t in flex bison bc depmod patch; do
 		command -v "$t" >/dev/null ||
 			die "$t not found (run tests/harness/deps.sh host)"
 	done
@@ -126,7 +163,8 @@ install_root() {
 	local to=${1:?usage: debug-kernel.sh install ROOT}
 	build
 	mkdir -p "$to/boot" "$to/lib/modules"
-	if [ "$to/boot/vmlinuz-$kver" -nt "$root/boot/vmlinuz-$kver" ] &&
+	# Every key's kernel has the same release: the image tells them apart.
+	if cmp -s "$to/boot/vmlinuz-$kver" "$root/boot/vmlinuz-$kver" &&
 		[ -s "$to/lib/modules/$kver/modules.dep" ]; then
 		return 0
 	fi

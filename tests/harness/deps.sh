@@ -31,7 +31,7 @@ HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox pyt
 	linux-headers-amd64 linux-headers-6.12-amd64"
 
 # What the checking kernel's build needs besides HOST_PKGS (deb12-debug).
-DEBUG_PKGS="flex bison bc libelf-dev"
+DEBUG_PKGS="flex bison bc libelf-dev patch"
 
 # What runs inside the VMs: Xen, its toolstack, QEMU's Xen device model
 # for qdisk, and their libraries, which apt resolves (the image builder

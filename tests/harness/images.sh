@@ -55,7 +55,10 @@ build() {	# KIND OUT INPUTS...
 	echo "$s" >"$out.sig"
 }
 
-common=("$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked")
+# The checking kernel is installed into the root with no package marker,
+# and keeps its release when rebuilt: its image stands for its modules.
+common=("$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked"
+	"$VMROOT/boot/vmlinuz-$kver")
 build domu "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
 export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
 # make bench (GM_BENCH_IMAGES=1, mk/bench.mk): the dom0 image also carries

@@ -226,11 +226,12 @@ plat_make_cached() {
 	else
 		lists=$CACHE/apt/$rel/lists
 	fi
-	# The checking kernel's release and tree follow its fragment and the
-	# installed linux-source-6.1.
+	# The checking kernel's release and tree follow its script, fragment,
+	# patches and the installed linux-source-6.1.
 	if [ -s "$f" ] && [ "$f" -nt "$0" ] &&
 	   { [ "${name%-debug}" = "$name" ] ||
-	     { [ "$f" -nt "$here/debug-kernel.config" ] &&
+	     { [ -z "$(find "$here" -maxdepth 1 -name 'debug-kernel*' \
+			-newer "$f" | head -n1)" ] &&
 	       [ "$f" -nt /var/lib/dpkg/info/linux-source-6.1.list ]; }; } &&
 	   [ -n "$(find "$f" -mmin -1440)" ] &&
 	   [ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -newer "$f" \
