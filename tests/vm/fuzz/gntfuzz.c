@@ -583,6 +583,16 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 	uint64_t off, epoch;
 	uint8_t *want, *p;
 
+	/*
+	 * Both windows locked, in order, before anything of the slot is
+	 * read: this may be MAP_FIXED over t's map, and an op_map of s by
+	 * another thread between a read of s's offset and count and the
+	 * lock would have the window record the new map's pages over an
+	 * mmap of the old offset.
+	 */
+	lock_wr(&c->slots[s < t ? s : t].lock);
+	if (t != s)
+		lock_wr(&c->slots[s < t ? t : s].lock);
 	o->var = below(r, 16);
 	pos = chance(r, 800) ? 0 : MAXPG;
 	len = sl->count;
@@ -607,10 +617,6 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 			o->expect = -EINVAL;
 	}
 	right = off == sl->off && len == sl->count;
-	/* Both windows locked, in order: this may be MAP_FIXED over t's map. */
-	lock_wr(&c->slots[s < t ? s : t].lock);
-	if (t != s)
-		lock_wr(&c->slots[s < t ? t : s].lock);
 	if (right && sl->valid && sl->mmapped && sl->fdgen == c->fdgen[sl->fdi] &&
 	    c->fds[sl->fdi] >= 0 && sl->wild == atomic_load(&sh->wild_epoch))
 		o->expect = -EINVAL;	/* a second mmap of one map */
