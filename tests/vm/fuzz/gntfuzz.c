@@ -941,8 +941,8 @@ static void op_notify(struct ctx *c, unsigned int s, struct rng *r,
 	o->var = below(r, 4);
 	n.index = sl->off + (uint64_t)below(r, sl->count ? sl->count : 1) * PG +
 		  below(r, HALF);
-	if (o->var == 3)
-		n.index = rnd(r) & 0xffffffffull;
+	if (o->var == 3)	/* random, but in a page's lower half too */
+		n.index = rnd(r) & 0xffffffffull & ~(uint64_t)HALF;
 	n.action = below(r, 8);
 	n.event_channel_port = chance(r, 300) ? 0xffffffffu : below(r, 48);
 	/*
