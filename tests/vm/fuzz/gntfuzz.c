@@ -373,7 +373,11 @@ static void check_page(struct ctx *c, unsigned int s, unsigned int p,
 		return;
 	if (want >= 0 && which_page(half, HALF, PG, -1) >= 0)
 		got = which_page(half, HALF, PG, -1);
-	finding("data", "%s of slot %u window page %u (map off 0x%llx, %u pages) "
+	/*
+	 * The slot's map is the latest MAP_GRANT_REF's; the window may show
+	 * an earlier one, and a window page from MAXPG on is its second half.
+	 */
+	finding("data", "%s of slot %u window page %u (slot's map now: off 0x%llx, %u pages) "
 		"holds %s%d, want share page %d; bytes %02x %02x %02x %02x",
 		how, s, p, (unsigned long long)sl->off, sl->count,
 		got >= 0 ? "share page " : "no share page ", got,
