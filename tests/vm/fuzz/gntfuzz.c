@@ -121,7 +121,7 @@ struct slot {
 	bool priv;		/* the window's last mmap was MAP_PRIVATE */
 	int prot;		/* and its protection */
 	uint64_t wild;		/* wild_epoch at MAP_GRANT_REF */
-	uint8_t region;		/* 0 never written, 1 scratch */
+	uint8_t region;		/* of the slot's map: 0 never written, 1 scratch */
 	uint8_t fdi;
 	unsigned int fdgen;
 	uint64_t off;
@@ -658,8 +658,10 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 		tl->prot = prot;
 		tl->priv = flags & MAP_PRIVATE;
 		tl->mprot = false;
-		/* t's window may now show s's map. */
-		tl->region = sl->region;
+		/*
+		 * region stays t's map's: it chooses the protection of t's
+		 * next mmap, and which pages the window shows is in wmap.
+		 */
 	}
 	if (t != s)
 		unlock_wr(&tl->lock);
