@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # gntfuzz (docs/gntfuzz.md): the seeded fuzzer of the gntdev ABI, built
-# into the dom0 image.  make check-all runs its bounded suites
-# (tests/vm/suites/50-fuzz*.list); make fuzz runs it longer:
+# into the dom0 image.  make check runs its bounded PV suite and make
+# check-all its PVH one too (tests/vm/suites/50-fuzz*.list, deb12); make
+# fuzz runs it longer:
 #
 #   make fuzz [FUZZ_SECONDS=600] [SEED=S] [FUZZ_DOM0=pv|pvh]
 #             [FUZZ_DEVICE=gntmap|stock|diff] [PLATFORM=deb12]

@@ -121,7 +121,7 @@ struct slot {
 	bool priv;		/* the window's last mmap was MAP_PRIVATE */
 	int prot;		/* and its protection */
 	uint64_t wild;		/* wild_epoch at MAP_GRANT_REF */
-	uint8_t region;		/* 0 never written, 1 scratch */
+	uint8_t region;		/* of the slot's map: 0 never written, 1 scratch */
 	uint8_t fdi;
 	unsigned int fdgen;
 	uint64_t off;
@@ -373,7 +373,11 @@ static void check_page(struct ctx *c, unsigned int s, unsigned int p,
 		return;
 	if (want >= 0 && which_page(half, HALF, PG, -1) >= 0)
 		got = which_page(half, HALF, PG, -1);
-	finding("data", "%s of slot %u window page %u (map off 0x%llx, %u pages) "
+	/*
+	 * The slot's map is the latest MAP_GRANT_REF's; the window may show
+	 * an earlier one, and a window page from MAXPG on is its second half.
+	 */
+	finding("data", "%s of slot %u window page %u (slot's map now: off 0x%llx, %u pages) "
 		"holds %s%d, want share page %d; bytes %02x %02x %02x %02x",
 		how, s, p, (unsigned long long)sl->off, sl->count,
 		got >= 0 ? "share page " : "no share page ", got,
@@ -583,6 +587,16 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 	uint64_t off, epoch;
 	uint8_t *want, *p;
 
+	/*
+	 * Both windows locked, in order, before anything of the slot is
+	 * read: this may be MAP_FIXED over t's map, and an op_map of s by
+	 * another thread between a read of s's offset and count and the
+	 * lock would have the window record the new map's pages over an
+	 * mmap of the old offset.
+	 */
+	lock_wr(&c->slots[s < t ? s : t].lock);
+	if (t != s)
+		lock_wr(&c->slots[s < t ? t : s].lock);
 	o->var = below(r, 16);
 	pos = chance(r, 800) ? 0 : MAXPG;
 	len = sl->count;
@@ -607,10 +621,6 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 			o->expect = -EINVAL;
 	}
 	right = off == sl->off && len == sl->count;
-	/* Both windows locked, in order: this may be MAP_FIXED over t's map. */
-	lock_wr(&c->slots[s < t ? s : t].lock);
-	if (t != s)
-		lock_wr(&c->slots[s < t ? t : s].lock);
 	if (right && sl->valid && sl->mmapped && sl->fdgen == c->fdgen[sl->fdi] &&
 	    c->fds[sl->fdi] >= 0 && sl->wild == atomic_load(&sh->wild_epoch))
 		o->expect = -EINVAL;	/* a second mmap of one map */
@@ -648,8 +658,10 @@ static void op_mmap(struct ctx *c, unsigned int s, struct rng *r,
 		tl->prot = prot;
 		tl->priv = flags & MAP_PRIVATE;
 		tl->mprot = false;
-		/* t's window may now show s's map. */
-		tl->region = sl->region;
+		/*
+		 * region stays t's map's: it chooses the protection of t's
+		 * next mmap, and which pages the window shows is in wmap.
+		 */
 	}
 	if (t != s)
 		unlock_wr(&tl->lock);
@@ -935,8 +947,8 @@ static void op_notify(struct ctx *c, unsigned int s, struct rng *r,
 	o->var = below(r, 4);
 	n.index = sl->off + (uint64_t)below(r, sl->count ? sl->count : 1) * PG +
 		  below(r, HALF);
-	if (o->var == 3)
-		n.index = rnd(r) & 0xffffffffull;
+	if (o->var == 3)	/* random, but in a page's lower half too */
+		n.index = rnd(r) & 0xffffffffull & ~(uint64_t)HALF;
 	n.action = below(r, 8);
 	n.event_channel_port = chance(r, 300) ? 0xffffffffu : below(r, 48);
 	/*
