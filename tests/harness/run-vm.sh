@@ -95,10 +95,12 @@ fi
 if [ -z "$total" ]; then
 	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
 	[ "$dom0" = pvh ] && dt=490
-	# The checking kernel's test domains take twice as long (dom0-init).
-	case $platform in *-debug) dt=$((dt * 2)) ;; esac
+	# The checking kernel's test domains and tests get twice as long
+	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE).
+	ts=1
+	case $platform in *-debug) dt=$((dt * 2)) ts=2 ;; esac
 	total=$(cat "${files[@]}" /dev/null |
-		awk -v dt=$dt '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 + 5 }
+		awk -v dt=$dt -v ts=$ts '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + 5 }
 		END { print t + 240 }')
 fi
 
