@@ -1862,14 +1862,6 @@ static void dump_logs(void)
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void report_stuck(pid_t pid)
 {
 	char p[64], stk[2048] = "";
@@ -1933,9 +1925,9 @@ static int one_round(struct testdom *td, uint32_t round, long failed0)
 	close(fd);
 	if (chance(&r, 500))
 		kill_at = (double)below(&r, 1500) / 1000;
-	t0 = now_s();
+	t0 = testdom_now_s();
 	for (;;) {
-		double t = now_s() - t0;
+		double t = testdom_now_s() - t0;
 
 		pid = waitpid(-1, &st, WNOHANG);
 		if (pid > 0) {
@@ -2320,7 +2312,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	t0 = last = now_s();
+	t0 = last = testdom_now_s();
 	round = first_round >= 0 ? (uint32_t)first_round : 0;
 	for (;;) {
 		int f;
@@ -2361,13 +2353,13 @@ int main(int argc, char **argv)
 		if (verbose)
 			say("# round %u: %d findings, %lu ops so far", round, f,
 			    (unsigned long)atomic_load(&sh->ops));
-		if (now_s() - last >= progress) {
-			double t = now_s() - t0;
+		if (testdom_now_s() - last >= progress) {
+			double t = testdom_now_s() - t0;
 
 			char line[160];
 			int con;
 
-			last = now_s();
+			last = testdom_now_s();
 			snprintf(line, sizeof(line), "progress %.0f s: %lu ops "
 				 "(%.0f ops/s), %lu rounds, %lu findings", t,
 				 (unsigned long)atomic_load(&sh->ops),
@@ -2386,14 +2378,14 @@ int main(int argc, char **argv)
 			break;
 		if (stop && f > 0) {
 			tap_diag("first finding in round %u, %.0f s into the run",
-				 round - 1, now_s() - t0);
+				 round - 1, testdom_now_s() - t0);
 			break;
 		}
-		if (rounds ? nrounds >= rounds : now_s() - t0 >= seconds)
+		if (rounds ? nrounds >= rounds : testdom_now_s() - t0 >= seconds)
 			break;
 	}
 
-	double t = now_s() - t0;
+	double t = testdom_now_s() - t0;
 	unsigned long ops = atomic_load(&sh->ops);
 
 	tap_diag("%lu ops in %lu rounds, %.0f s: %.0f ops/s", ops, nrounds, t,

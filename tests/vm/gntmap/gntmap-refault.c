@@ -406,14 +406,6 @@ out:
 
 /* ---- unload ---- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int try_rmmod(void)
 {
 	return syscall(SYS_delete_module, "gntmap", O_NONBLOCK) ? -errno : 0;
@@ -450,9 +442,9 @@ static void t_unload(const char *path)
 	  "%s: the unmap is pending (%ld)", what,
 	  gm_counter(dev, "pending_unmaps"));
 
-	t0 = now();
+	t0 = testdom_now_s();
 	r = try_rmmod();
-	dt = now() - t0;
+	dt = testdom_now_s() - t0;
 	T(r == -EWOULDBLOCK || r == -EBUSY,
 	  "%s: rmmod refused while the unmap is pending (%s) in %.3f s",
 	  what, r ? strerror(-r) : "unloaded", dt);

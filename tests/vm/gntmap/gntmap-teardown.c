@@ -62,14 +62,6 @@ static uint32_t domid;
 
 #define T(cond, ...) tap_ok((cond), __VA_ARGS__)
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The counters a teardown may move, read at once. */
 struct counters {
 	long live, mapped, inval, map_failed, deferred, failed, pending;
@@ -244,9 +236,9 @@ static void t_pin_munmap(void)
 
 	rs.fd = p[0];
 	pthread_create(&th, NULL, rescue_thread, &rs);
-	dt = now();
+	dt = testdom_now_s();
 	r = munmap(m, (size_t)NPIN * GM_PAGE);
-	dt = now() - dt;
+	dt = testdom_now_s() - dt;
 	rs.done = 1;
 	pthread_join(th, NULL);
 	T(r == 0 && !rs.rescued,

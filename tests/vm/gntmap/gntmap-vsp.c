@@ -23,14 +23,6 @@
 
 static const char *proxy = "/usr/lib/xen/bin/vchan-socket-proxy";
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static unsigned char pattern(size_t i)
 {
 	return (unsigned char)(i * 131 + (i >> 12) * 7 + 1);
@@ -117,7 +109,7 @@ int main(int argc, char **argv)
 		{ }
 	};
 	int in[2], out[2], c, st = 0;
-	double t0 = now_s(), t1;
+	double t0 = testdom_now_s(), t1;
 	char id[16], node[96];
 	uint32_t domid;
 	pid_t pid;
@@ -131,7 +123,7 @@ int main(int argc, char **argv)
 		return tap_done();
 	if (!tap_ok(peer_ready(domid, 120), "domU's vchan-socket-proxy serves"))
 		return tap_done();
-	t1 = now_s();
+	t1 = testdom_now_s();
 	tap_diag("domU's proxy ready after %.1f s", t1 - t0);
 	if (pipe(in) || pipe(out)) {
 		tap_ok(false, "pipes (%s)", strerror(errno));
@@ -152,7 +144,7 @@ int main(int argc, char **argv)
 	close(out[1]);
 	got = pump(in[1], out[0], len, 60, &bad);
 	/* Emulated time: for finding where a slow run went, not a figure. */
-	tap_diag("%zu bytes each way in %.1f s", got, now_s() - t1);
+	tap_diag("%zu bytes each way in %.1f s", got, testdom_now_s() - t1);
 	tap_ok(got == len, "%zu bytes came back of %zu", got, len);
 	tap_ok(got && !bad, "every byte came back transformed by the domU "
 	       "(%zu bad)", bad);

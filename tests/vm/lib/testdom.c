@@ -350,6 +350,14 @@ int testdom_max_pages(struct testdom *td)
 	return read_uint(td, "max");
 }
 
+double testdom_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 bool testdom_dom0_pvh(void)
 {
 	char buf[8] = "";

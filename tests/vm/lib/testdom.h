@@ -93,6 +93,9 @@ int testdom_orphans(struct testdom *td);
  */
 long testdom_command(struct testdom *td, const char *cmd);
 
+/* CLOCK_MONOTONIC in seconds: the tests' time limits and diagnostics. */
+double testdom_now_s(void);
+
 /*
  * Whether this dom0 is PVH (auto-translated): its grant maps then live in
  * its own pages through the p2m, not in PTEs naming the domU's frames

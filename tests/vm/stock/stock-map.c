@@ -24,14 +24,6 @@ static size_t page_size;
 static const char *domain = "sharer";
 static unsigned int open_timeout_s = 120;
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Pages of @map that differ from testdom_pattern(seed, ...). */
 static unsigned int count_bad(const uint8_t *map, unsigned int n,
 			      uint32_t seed)
@@ -66,13 +58,13 @@ static void test_rw(struct testdom *td, xengnttab_handle *xgt, unsigned int n)
 	uint8_t *map;
 	int r = -ENOMEM;
 
-	t0 = now_s();
+	t0 = testdom_now_s();
 	if (!refs || (r = testdom_share(td, n, true, seed, refs))) {
 		tap_ok(false, "rw %u pages: domU shares (%s)", n, strerror(-r));
 		free(refs);
 		return;
 	}
-	t_share = now_s() - t0;
+	t_share = testdom_now_s() - t0;
 	tap_ok(true, "rw %u pages: domU shares", n);
 	map = xengnttab_map_domain_grant_refs(xgt, n, testdom_domid(td), refs,
 					      PROT_READ | PROT_WRITE);
@@ -86,9 +78,9 @@ static void test_rw(struct testdom *td, xengnttab_handle *xgt, unsigned int n)
 	tap_ok(count_bad(map, n, seed) == 0, "rw %u pages: dom0 reads the pattern",
 	       n);
 	fill(map, n, seed2);
-	t0 = now_s();
+	t0 = testdom_now_s();
 	r = testdom_verify(td, seed2);
-	t_verify = now_s() - t0;
+	t_verify = testdom_now_s() - t0;
 	tap_ok(r == 0, "rw %u pages: domU reads what dom0 wrote (%d bad)", n, r);
 	r = testdom_verify(td, seed);
 	/* Proves the check can fail: the old pattern is gone on every page. */

@@ -21,14 +21,6 @@
 
 #define CHUNK 65536
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	const char *domain = "sharer";
@@ -74,7 +66,7 @@ int main(int argc, char **argv)
 		goto out;
 	c->blocking = 1;
 
-	t0 = now_s();
+	t0 = testdom_now_s();
 	h = (struct vchan_hdr){ .magic = VCHAN_MAGIC, .len = bytes,
 				.seed = (uint32_t)time(NULL) };
 	r = vchan_write_full(c, &h, sizeof(h));
@@ -88,7 +80,7 @@ int main(int argc, char **argv)
 	r = r ? r : vchan_read_full(c, &bad_in, sizeof(bad_in));
 	tap_ok(!r && !bad_in, "dom0 -> domU: peer got them intact (%d bad blocks)",
 	       r ? -1 : (int)bad_in);
-	t1 = now_s();
+	t1 = testdom_now_s();
 	for (pos = 0; !r && pos < bytes; pos += n) {
 		n = bytes - pos < CHUNK ? bytes - pos : CHUNK;
 		r = vchan_read_full(c, buf, n);
@@ -98,7 +90,7 @@ int main(int argc, char **argv)
 				bad_at = pos + i;
 			}
 	}
-	t2 = now_s();
+	t2 = testdom_now_s();
 	tap_ok(!r, "domU -> dom0: %lu bytes received", bytes);
 	tap_ok(!r && !bad, "domU -> dom0: stream intact%s", bad ? " (first bad byte below)" : "");
 	if (bad)
