@@ -150,6 +150,8 @@ if [ "$dom0" = pvh ]; then
 	dom0_args="$dom0_args rcupdate.rcu_cpu_stall_timeout=300"
 fi
 dom0_args="$dom0_args gntmap.dom0=$dom0"
+# KASAN prints only its first report of a boot unless told otherwise.
+case $platform in *-kasan) dom0_args="$dom0_args kasan_multi_shot" ;; esac
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
 	-m "$QEMU_MEM" "${machine[@]}" -nodefaults -no-reboot -display none
 	-vga none
