@@ -104,12 +104,17 @@ if [ -z "$total" ]; then
 	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
 	[ "$dom0" = pvh ] && dt=490
 	# The checking kernel's test domains and tests get twice as long
-	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE).
-	ts=1
-	case $platform in *-debug|*-kasan) dt=$((dt * 2)) ts=2 ;; esac
+	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE), three times with
+	# KASAN, where dom0 also boots in about 3 minutes and each test's log
+	# checks take 10 s or more.
+	ts=1 per=5 boot=240
+	case $platform in
+	*-debug) dt=$((dt * 2)) ts=2 ;;
+	*-kasan) dt=$((dt * 3)) ts=3 per=20 boot=420 ;;
+	esac
 	total=$(cat "${files[@]}" /dev/null |
-		awk -v dt=$dt -v ts=$ts '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + 5 }
-		END { print t + 240 }')
+		awk -v dt=$dt -v ts=$ts -v per=$per -v boot=$boot '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + per }
+		END { print t + boot }')
 fi
 
 logs=$BUILD/logs/$stage
