@@ -4,7 +4,7 @@
 # another Debian release than the host's is built in that release's build
 # root (tests/harness/buildroot.sh), with its own compiler.
 # On a real dom0: make modules KVER=$(uname -r) KDIR=/lib/modules/$(uname -r)/build
-# The checking kernel (deb12-debug) is built here, not packaged.
+# The checking kernel (deb12-debug, deb12-kasan) is built here, not packaged.
 ifneq ($(PLATFORM_KDIR),)
 KDIR ?= $(PLATFORM_KDIR)
 endif
@@ -24,7 +24,8 @@ modules:
 else
 modules:
 ifneq ($(PLATFORM_KDIR),)
-	@CACHE=$(CACHE) tests/harness/debug-kernel.sh build
+	@CACHE=$(CACHE) tests/harness/debug-kernel.sh \
+		-f $$(tests/harness/platform.sh flavour $(PLATFORM_NAME)) build
 endif
 	@test -d $(KDIR) || tests/harness/deps.sh host
 	@mkdir -p $(MOD_BUILD)

@@ -15,7 +15,8 @@
 #   make vm-shell [PROFILE=dropin]       interactive dom0 shell (serial on stdio)
 #   make check-harness                   the runner's self-checks (not in check)
 #   make check-debug                     check-vm's stages on the checking
-#                                        kernel (PLATFORM=deb12-debug)
+#                                        kernel (PLATFORM=deb12-debug) and
+#                                        its KASAN flavour (deb12-kasan)
 
 # "make check PLATFORM=deb13" (or KERNEL=6.12) runs that platform alone;
 # plain "make check" runs every platform.
@@ -92,7 +93,7 @@ vm-check-platform vm-run: images
 check-debug:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory check-vm PLATFORM=deb12-debug \
-		CHECK_PLATFORMS=deb12-debug
+		CHECK_PLATFORMS="deb12-debug deb12-kasan"
 	@tests/summarize.sh $(RESULTS)
 
 vm-shell: images

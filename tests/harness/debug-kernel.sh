@@ -1,23 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debug-kernel.sh kver          print the release of the checking kernel
-# debug-kernel.sh key           print its cache key, SOURCE-VERSION-HASH
-# debug-kernel.sh build         build it, once per source version, fragment
-#                               and patches
-# debug-kernel.sh kdir          build it; print the tree external modules
-#                               build against (make -C KDIR M=...)
-# debug-kernel.sh install ROOT  build it; copy boot/vmlinuz-REL and
-#                               lib/modules/REL/ into ROOT, the layout of an
-#                               unpacked linux-image package
+# debug-kernel.sh [-f FLAVOUR] kver          print the release of the
+#                                            checking kernel
+# debug-kernel.sh [-f FLAVOUR] key           print its cache key,
+#                                            SOURCE-VERSION[-kasan]-HASH
+# debug-kernel.sh [-f FLAVOUR] build         build it, once per source
+#                                            version, fragments and patches
+# debug-kernel.sh [-f FLAVOUR] kdir          build it; print the tree external
+#                                            modules build against
+# debug-kernel.sh [-f FLAVOUR] install ROOT  build it; copy boot/vmlinuz-REL
+#                                            and lib/modules/REL/ into ROOT,
+#                                            an unpacked linux-image's layout
 #
+# FLAVOUR (or DEBUG_KERNEL_FLAVOUR) is "debug" (the default) or "kasan".
 # The checking kernel is Debian's linux-source-6.1 with
 # tests/harness/debug-kernel-*.patch applied, configured by
-# tests/harness/debug-kernel.config merged onto allnoconfig.  It is cached
-# under $CACHE/debug-kernel/SOURCE-VERSION-HASH/, HASH covering the fragment
-# and the patches' diffs, so a second run with the same source package,
-# fragment and patches builds nothing.  JOBS sets make's -j (default 2); the
-# build runs at nice 19.
+# tests/harness/debug-kernel.config merged onto allnoconfig; the kasan
+# flavour (PVH dom0 only) adds debug-kasan-*.patch and merges
+# debug-kasan.config last.  It is cached under
+# $CACHE/debug-kernel/SOURCE-VERSION[-kasan]-HASH/, HASH covering the
+# fragments and the patches' diffs, so a second run with the same source
+# package, fragments and patches builds nothing.  JOBS sets make's -j
+# (default 2); the build runs at nice 19.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,28 +32,45 @@ CACHE=${CACHE:-$top/.cache}
 mkdir -p "$CACHE"
 CACHE=$(cd -P "$CACHE" && pwd)
 JOBS=${JOBS:-2}
-frag=$here/debug-kernel.config
-patches=("$here"/debug-kernel-*.patch)
-[ -e "${patches[0]}" ] || patches=()
 tarball=/usr/src/linux-source-6.1.tar.xz
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '3,17s/^# \{0,1\}//p' "$0"
+	sed -n '3,26s/^# \{0,1\}//p' "$0"
 }
+
+flavour=${DEBUG_KERNEL_FLAVOUR:-debug}
+if [ "${1:-}" = -f ]; then
+	flavour=${2:-}
+	shift 2 || { usage >&2; exit 2; }
+fi
+frags=("$here/debug-kernel.config")
+patches=("$here"/debug-kernel-*.patch)
+[ -e "${patches[0]}" ] || patches=()
+case $flavour in
+debug)	tag= ;;
+kasan)	tag=-kasan
+	frags+=("$here/debug-kasan.config")
+	for p in "$here"/debug-kasan-*.patch; do
+		[ -e "$p" ] && patches+=("$p")
+	done ;;
+*)	die "unknown flavour '$flavour' (debug or kasan)" ;;
+esac
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) &&
 	[ -f "$tarball" ] ||
 	die "linux-source-6.1 is not installed (run tests/harness/deps.sh host)"
-localver=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
+# The last fragment that names it wins, as in merge_config.
+localver=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "${frags[@]}" |
+	tail -n1)
 # The package's version is the upstream release, then Debian's revision.
 kver=${srcver%%-*}$localver
 base=$CACHE/debug-kernel
 # Debian's tree, extracted once per source version and never changed.
 pristine=$base/src-$srcver/linux-source-6.1
 # A patch's header (before its first "--- ") does not change the kernel.
-key=$srcver-$({ cat "$frag"
+key=$srcver$tag-$({ cat "${frags[@]}"
 	for p in "${patches[@]}"; do sed -n '/^--- /,$p' "$p"; done; } |
 	sha256sum | cut -c1-12)
 dir=$base/$key
@@ -84,7 +106,8 @@ unshare() {
 #  - Under DEBUG_VM, mmap_assert_locked() and its kin call dump_mm(), which
 #    6.1 does not export (later kernels do), so no module that asserts the
 #    mmap lock would load.
-#  - tests/harness/debug-kernel-*.patch, each explained in its header.
+#  - tests/harness/debug-kernel-*.patch (and for the kasan flavour
+#    debug-kasan-*.patch), each explained in its header.
 patch_src() {
 	local p f
 	[ -f "$src/.patched" ] && return 0
@@ -128,9 +151,9 @@ build() {
 	patch_src
 	rm -rf "$obj" "$root" "$root.tmp"
 	mkdir -p "$obj"
-	echo "  CONFIG  $kver ($(basename "$frag") on allnoconfig)" >&2
+	echo "  CONFIG  $kver ($(basename -a "${frags[@]}" | paste -sd+) on allnoconfig)" >&2
 	(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
-		-O "$obj" "$frag") >"$dir/config.log" 2>&1 ||
+		-O "$obj" "${frags[@]}") >"$dir/config.log" 2>&1 ||
 		die "merge_config failed, see $dir/config.log"
 	# merge_config only warns about a value Kconfig refused.
 	missing=$(sed -n 's/^Value requested for \(CONFIG_[A-Z0-9_]*\) .*/\1/p' \
@@ -160,7 +183,7 @@ build() {
 }
 
 install_root() {
-	local to=${1:?usage: debug-kernel.sh install ROOT}
+	local to=${1:?usage: debug-kernel.sh [-f FLAVOUR] install ROOT}
 	build
 	mkdir -p "$to/boot" "$to/lib/modules"
 	# Every key's kernel has the same release: the image tells them apart.

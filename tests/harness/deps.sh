@@ -5,9 +5,10 @@
 # deps.sh vm [PLATFORM] fetch (apt-get download, never install) the
 #                     packages that go into the VM images of PLATFORM
 #                     (platform.sh; default deb12) and unpack them under
-#                     $CACHE/vmroot-RELEASE; for deb12-debug, deb12's
-#                     packages and the checking kernel (debug-kernel.sh),
-#                     with the tools its build needs
+#                     $CACHE/vmroot-RELEASE; for deb12-debug and
+#                     deb12-kasan, deb12's packages and the checking
+#                     kernel (debug-kernel.sh), with the tools its build
+#                     needs
 # deps.sh vm-bench [PLATFORM]  the same, and what only make bench's
 #                     test domain carries (fio, for figure 8) under
 #                     $CACHE/vmroot-RELEASE-bench
@@ -30,7 +31,8 @@ HOST_PKGS="make git build-essential clang libclang-rt-dev sparse gnuplot-nox pyt
 	xz-utils zstd gzip binutils perl linux-source-6.1
 	linux-headers-amd64 linux-headers-6.12-amd64"
 
-# What the checking kernel's build needs besides HOST_PKGS (deb12-debug).
+# What the checking kernel's build needs besides HOST_PKGS (deb12-debug,
+# deb12-kasan).
 DEBUG_PKGS="flex bison bc libelf-dev patch"
 
 # What runs inside the VMs: Xen, its toolstack, QEMU's Xen device model
@@ -192,7 +194,8 @@ $(toplevel "$opts${suite:+ -t $suite}" "$dir" "$kpkg")"
 	done
 	if [ -n "${PLATFORM_KDIR:-}" ]; then
 		HOST_PKGS=$DEBUG_PKGS do_host
-		"$here/debug-kernel.sh" install "$root" ||
+		"$here/debug-kernel.sh" -f "$(plat flavour "$p")" \
+			install "$root" ||
 			die "no checking kernel"
 	fi
 	# Debian 13 keeps modules under /usr/lib; the image builder and

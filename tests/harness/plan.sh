@@ -11,7 +11,12 @@
 # count too: the stages that do not fit make check's time.  A checking
 # platform (deb12-debug) runs what its base (deb12) runs, and the suites
 # of the stock profile that start no test domain (20-core, 40-dmirror)
-# also on a PVH dom0 (pvh-stock).
+# also on a PVH dom0 (pvh-stock).  The KASAN flavour (deb12-kasan) runs
+# only the PVH boots of that plan (pvh-stock, pvh-dropin): 6.1 cannot give
+# a Xen PV guest KASAN (its shadow is mapped by kasan_early_init() in
+# x86_64_start_kernel(), which a PV guest entering at xen_start_kernel()
+# never runs; arch/x86/xen has no KASAN support), so its dom0 boots as PVH
+# only.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
@@ -40,10 +45,12 @@ for s in "$@"; do
 			if (p == "") p = "stock"
 			if (ks == "") ks = " deb12 "
 			kb = k
+			pvh = sub(/-kasan$/, "", kb)
 			sub(/-debug$/, "", kb)
 			if (index(ks, " " k " ") || index(ks, " " kb " ") ||
 			    index(ks, " all ")) {
-				print p, s
+				if (!pvh || p ~ /^pvh-/)
+					print p, s
 				if (kb != k && p == "stock" && !d)
 					print "pvh-stock", s
 			}

@@ -12,9 +12,11 @@
 #   deb12-debug  Debian 12, its Xen, and the checking kernel built here from
 #                linux-source-6.1 (debug-kernel.sh); not in "list": its
 #                build does not fit make check's hour (make check-debug)
+#   deb12-kasan  the same with the checking kernel's KASAN flavour
+#                (debug-kernel.sh -f kasan), a PVH dom0 only; not in "list"
 #
-# 6.1, 6.12 and 6.1-debug are accepted for deb12, deb12-6.12 and
-# deb12-debug.  Versions are never
+# 6.1, 6.12, 6.1-debug and 6.1-kasan are accepted for deb12, deb12-6.12,
+# deb12-debug and deb12-kasan.  Versions are never
 # written down: the kernel comes from its suite's meta package, Xen from
 # the release's xen-system-amd64, so a point release or tomorrow's
 # backports kernel is picked up by itself.
@@ -23,9 +25,13 @@
 #   name      the canonical platform name
 #   release   the Debian codename (bookworm, trixie)
 #   kver      the kernel release, as uname -r prints it
-#   kpkg      the kernel's image package (nothing for deb12-debug)
+#   kpkg      the kernel's image package (nothing for deb12-debug and
+#             deb12-kasan)
+#   flavour   the checking kernel's flavour (debug-kernel.sh -f: debug,
+#             kasan), else nothing
 #   kdir      the tree external modules build against where it is not
-#             the kernel's headers package (deb12-debug), else nothing
+#             the kernel's headers package (deb12-debug, deb12-kasan),
+#             else nothing
 #   suite     the suite the kernel comes from where it is not the
 #             release's own (trixie-backports), else nothing
 #   xenver    the Xen version (4.17, 4.20)
@@ -52,7 +58,7 @@ CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 PLATFORMS="deb12 deb12-6.12 deb13 deb13-bpo"
 # Built here, not packaged: make check-debug's.
-DEBUG_PLATFORMS="deb12-debug"
+DEBUG_PLATFORMS="deb12-debug deb12-kasan"
 
 plat_die() { echo "platform: $*" >&2; exit 1; }
 
@@ -64,7 +70,17 @@ plat_row() {
 	deb13)		echo "deb13 trixie linux-image-amd64" ;;
 	deb13-bpo)	echo "deb13-bpo trixie linux-image-amd64/trixie-backports" ;;
 	deb12-debug|6.1-debug) echo "deb12-debug bookworm -" ;;
+	deb12-kasan|6.1-kasan) echo "deb12-kasan bookworm -" ;;
 	*) plat_die "unknown platform '$1' (one of: $PLATFORMS $DEBUG_PLATFORMS)" ;;
+	esac
+}
+
+# The checking kernel's flavour (debug-kernel.sh -f) of a platform NAME,
+# nothing for a packaged kernel.
+plat_flavour() {
+	case $1 in
+	*-debug) echo debug ;;
+	*-kasan) echo kasan ;;
 	esac
 }
 
@@ -170,11 +186,12 @@ plat_get() {	# what platform
 	suite)	p=$(plat_row "$name" | cut -d' ' -f3)
 		[ "${p#*/}" = "$p" ] || echo "${p#*/}" ;;
 	kver)	case $name in
-		*-debug) "$here/debug-kernel.sh" kver ;;
+		*-debug|*-kasan) "$here/debug-kernel.sh" -f "$(plat_flavour "$name")" kver ;;
 		*) p=$(plat_kpkg "$name"); echo "${p#linux-image-}" ;;
 		esac ;;
+	flavour) plat_flavour "$name" ;;
 	kdir)	case $name in
-		*-debug) echo "$CACHE/debug-kernel/$("$here/debug-kernel.sh" key)/obj" ;;
+		*-debug|*-kasan) echo "$CACHE/debug-kernel/$("$here/debug-kernel.sh" -f "$(plat_flavour "$name")" key)/obj" ;;
 		esac ;;
 	xenver)	plat_xenver "$name" ;;
 	vmroot)	echo "$CACHE/vmroot-$rel" ;;
@@ -205,7 +222,7 @@ plat_get() {	# what platform
 			echo "PLATFORM_BUILDROOT = \$(CACHE)/buildroot-$rel"
 		fi
 		case $name in
-		*-debug) echo "PLATFORM_KDIR = \$(CACHE)/debug-kernel/$("$here/debug-kernel.sh" key)/obj" ;;
+		*-debug|*-kasan) echo "PLATFORM_KDIR = \$(CACHE)/debug-kernel/$("$here/debug-kernel.sh" -f "$(plat_flavour "$name")" key)/obj" ;;
 		esac ;;
 	env)	plat_make_cached "$name" |
 			sed -e 's/^\([A-Z_]*\) :\{0,1\}= *\(.*\)$/\1="\2"/' \
@@ -229,8 +246,9 @@ plat_make_cached() {
 	# The checking kernel's release and tree follow its script, fragment,
 	# patches and the installed linux-source-6.1.
 	if [ -s "$f" ] && [ "$f" -nt "$0" ] &&
-	   { [ "${name%-debug}" = "$name" ] ||
-	     { [ -z "$(find "$here" -maxdepth 1 -name 'debug-kernel*' \
+	   { [ -z "$(plat_flavour "$name")" ] ||
+	     { [ -z "$(find "$here" -maxdepth 1 \
+			\( -name 'debug-kernel*' -o -name 'debug-kasan*' \) \
 			-newer "$f" | head -n1)" ] &&
 	       [ "$f" -nt /var/lib/dpkg/info/linux-source-6.1.list ]; }; } &&
 	   [ -n "$(find "$f" -mmin -1440)" ] &&
@@ -248,7 +266,7 @@ plat_make_cached() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case ${1:-} in
 	list)	printf '%s\n' $PLATFORMS ;;
-	-h|--help|"") sed -n '3,46s/^# \{0,1\}//p' "$0"; [ -n "${1:-}" ] ;;
+	-h|--help|"") sed -n '3,52s/^# \{0,1\}//p' "$0"; [ -n "${1:-}" ] ;;
 	*)	[ $# -eq 2 ] || plat_die "usage: platform.sh WHAT PLATFORM"
 		plat_get "$1" "$2" ;;
 	esac

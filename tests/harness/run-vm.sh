@@ -20,7 +20,8 @@
 # SUITEs are names in tests/vm/suites/, selftest/NAME.list for the
 # runner's self-checks, or bench/NAME.list for make bench's boots
 # (tests/vm/bench/, installed in dom0 by mk/bench.mk).  Environment: CACHE, BUILD, RESULTS (docs/build.md),
-# QEMU_MEM (MiB), DOM0_MEM (MiB, default 1024), QEMU_SMP, QEMU_CPU,
+# QEMU_MEM (MiB, default 2048), DOM0_MEM (MiB, default 1024; both 256
+# more on deb12-kasan), QEMU_SMP, QEMU_CPU,
 # VM_SHELL_TIMEOUT (seconds), and
 # DOM0=pv|pvh (default pv; pvh boots every profile with a PVH dom0),
 # PVH_XEN_ARGS (Xen options of a PVH boot, default spec-ctrl=eager-fpu).
@@ -31,6 +32,7 @@ top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 RESULTS=${RESULTS:-$BUILD/results}
+mem_env=${QEMU_MEM:-}${DOM0_MEM:-}
 QEMU_MEM=${QEMU_MEM:-2048}
 DOM0_MEM=${DOM0_MEM:-1024}
 # One emulated CPU: 4-8 times faster than two on 2 shared cores; dom0
@@ -44,7 +46,7 @@ QEMU_CPU=${QEMU_CPU:-Nehalem}
 
 platform=deb12 profile=stock mode=run total= stage=
 die() { echo "run-vm: $*" >&2; exit 1; }
-usage() { sed -n '3,26s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '3,27s/^# \{0,1\}//p' "$0"; }
 
 opts=$(getopt -o P:k:p:st:h \
 	-l platform:,kernel:,profile:,shell,timeout:,stage:,help \
@@ -64,6 +66,12 @@ done
 [ -f "$here/boot/$profile.sh" ] || die "no boot profile '$profile'"
 eval "$("$here/platform.sh" env "$platform")" || exit 1
 platform=$PLATFORM_NAME kver=$PLATFORM_KVER
+# KASAN's shadow takes an eighth of dom0's memory, its quarantine up to a
+# thirty-second more: dom0 gets 256 MiB more, and the machine with it, so
+# that the test domains keep theirs.
+case $platform in
+*-kasan) [ -n "$mem_env" ] || { QEMU_MEM=2304 DOM0_MEM=1280; } ;;
+esac
 stage=${stage:-vm-$platform-$profile}
 dom0=${DOM0:-pv}
 case $profile in pvh-*) dom0=pvh ;; esac
@@ -96,12 +104,17 @@ if [ -z "$total" ]; then
 	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
 	[ "$dom0" = pvh ] && dt=490
 	# The checking kernel's test domains and tests get twice as long
-	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE).
-	ts=1
-	case $platform in *-debug) dt=$((dt * 2)) ts=2 ;; esac
+	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE), three times with
+	# KASAN, where dom0 also boots in about 3 minutes and each test's log
+	# checks take 10 s or more.
+	ts=1 per=5 boot=240
+	case $platform in
+	*-debug) dt=$((dt * 2)) ts=2 ;;
+	*-kasan) dt=$((dt * 3)) ts=3 per=20 boot=420 ;;
+	esac
 	total=$(cat "${files[@]}" /dev/null |
-		awk -v dt=$dt -v ts=$ts '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + 5 }
-		END { print t + 240 }')
+		awk -v dt=$dt -v ts=$ts -v per=$per -v boot=$boot '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + per }
+		END { print t + boot }')
 fi
 
 logs=$BUILD/logs/$stage
@@ -142,6 +155,8 @@ if [ "$dom0" = pvh ]; then
 	dom0_args="$dom0_args rcupdate.rcu_cpu_stall_timeout=300"
 fi
 dom0_args="$dom0_args gntmap.dom0=$dom0"
+# KASAN prints only its first report of a boot unless told otherwise.
+case $platform in *-kasan) dom0_args="$dom0_args kasan_multi_shot" ;; esac
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
 	-m "$QEMU_MEM" "${machine[@]}" -nodefaults -no-reboot -display none
 	-vga none
