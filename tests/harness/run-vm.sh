@@ -100,20 +100,21 @@ fi
 
 # The whole-run limit: boot, each test's own limit, time for each test
 # domain to come up, and the log dump.
+# The checking kernel is slower: its tests and test domains get twice as
+# long, three times with KASAN, where dom0 also boots in about 3 minutes
+# and each test's log checks take 10 s or more.  dom0-init takes the
+# factor from gntmap.scale (GM_TEST_SCALE, GM_DOMAIN_TIMEOUT).
+scale=1 per=5 boot=240
+case $platform in
+*-debug) scale=2 ;;
+*-kasan) scale=3 per=20 boot=420 ;;
+esac
 if [ -z "$total" ]; then
 	dt=250	# GM_DOMAIN_TIMEOUT in run-suite, and in dom0-init for PVH
 	[ "$dom0" = pvh ] && dt=490
-	# The checking kernel's test domains and tests get twice as long
-	# (dom0-init's GM_DOMAIN_TIMEOUT and GM_TEST_SCALE), three times with
-	# KASAN, where dom0 also boots in about 3 minutes and each test's log
-	# checks take 10 s or more.
-	ts=1 per=5 boot=240
-	case $platform in
-	*-debug) dt=$((dt * 2)) ts=2 ;;
-	*-kasan) dt=$((dt * 3)) ts=3 per=20 boot=420 ;;
-	esac
+	dt=$((dt * scale))
 	total=$(cat "${files[@]}" /dev/null |
-		awk -v dt=$dt -v ts=$ts -v per=$per -v boot=$boot '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + per }
+		awk -v dt=$dt -v ts=$scale -v per=$per -v boot=$boot '/^@domain/ { t += dt } /^[^#@ \t]/ && $2 ~ /^[0-9]+$/ { t += $2 * ts + per }
 		END { print t + boot }')
 fi
 
@@ -154,7 +155,7 @@ if [ "$dom0" = pvh ]; then
 	dom0_args="$dom0_args watchdog_thresh=60"
 	dom0_args="$dom0_args rcupdate.rcu_cpu_stall_timeout=300"
 fi
-dom0_args="$dom0_args gntmap.dom0=$dom0"
+dom0_args="$dom0_args gntmap.dom0=$dom0 gntmap.scale=$scale"
 # KASAN prints only its first report of a boot unless told otherwise.
 case $platform in *-kasan) dom0_args="$dom0_args kasan_multi_shot" ;; esac
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP"
