@@ -30,7 +30,7 @@ SUITES ?=
 HARNESS := tests/harness
 VM_ENV = CACHE=$(CACHE) BUILD=$(BUILD) RESULTS=$(RESULTS)
 
-.PHONY: deps images vm-deps vm-progs check-vm vm-check vm-check-platform \
+.PHONY: deps images vm-deps vm-deps-domu vm-progs check-vm vm-check vm-check-platform \
 	vm-run vm-shell check-harness harness-selftest-deps check-debug
 
 check-vm: vm-check
@@ -59,7 +59,14 @@ vm-progs:
 	@$(MAKE) --no-print-directory modules
 	$(if $(strip $(VM_DOM0_DEPS) $(VM_DOMU_DEPS)),@$(MAKE) -s --no-print-directory $(VM_DOM0_DEPS) $(VM_DOMU_DEPS))
 
-images: vm-deps
+# Test domains booting another platform's kernel (platform.sh domu) take
+# that platform's domU tree.
+vm-deps-domu:
+ifneq ($(PLATFORM_DOMU),$(PLATFORM_NAME))
+	@$(MAKE) --no-print-directory vm-deps PLATFORM=$(PLATFORM_DOMU)
+endif
+
+images: vm-deps vm-deps-domu
 	@$(VM_ENV) $(HARNESS)/images.sh $(PLATFORM_NAME)
 
 # Name every stage of every platform before building anything, so that a
@@ -120,7 +127,7 @@ $(HS_KO): $(HS_SRC)
 	cp $(addprefix $(HS_BUILD)/,$(addsuffix .ko,$(HS_MODS))) $(dir $@)
 	cp $(HS_BUILD)/harness_warn.ko $@
 
-check-harness: vm-deps
+check-harness: vm-deps vm-deps-domu
 ifneq ($(PLATFORM_BUILDROOT),)
 	@$(call in-buildroot,$(HS_KO))
 else

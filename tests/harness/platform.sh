@@ -29,6 +29,11 @@
 #             deb12-kasan)
 #   flavour   the checking kernel's flavour (debug-kernel.sh -f: debug,
 #             kasan), else nothing
+#   domu      the platform whose kernel and domU image the test domains
+#             boot: deb12 for deb12-kasan (a KASAN kernel does not bring
+#             up a 128-MiB PVH test domain in the harness's limits, and
+#             what it checks is dom0), else the platform itself; always
+#             of the same release
 #   kdir      the tree external modules build against where it is not
 #             the kernel's headers package (deb12-debug, deb12-kasan),
 #             else nothing
@@ -62,7 +67,7 @@ DEBUG_PLATFORMS="deb12-debug deb12-kasan"
 
 plat_die() { echo "platform: $*" >&2; exit 1; }
 
-# name release meta-package[/suite]
+# name release meta-package[/suite] [test-domain platform]
 plat_row() {
 	case $1 in
 	deb12|6.1)	echo "deb12 bookworm linux-image-amd64" ;;
@@ -70,7 +75,7 @@ plat_row() {
 	deb13)		echo "deb13 trixie linux-image-amd64" ;;
 	deb13-bpo)	echo "deb13-bpo trixie linux-image-amd64/trixie-backports" ;;
 	deb12-debug|6.1-debug) echo "deb12-debug bookworm -" ;;
-	deb12-kasan|6.1-kasan) echo "deb12-kasan bookworm -" ;;
+	deb12-kasan|6.1-kasan) echo "deb12-kasan bookworm - deb12" ;;
 	*) plat_die "unknown platform '$1' (one of: $PLATFORMS $DEBUG_PLATFORMS)" ;;
 	esac
 }
@@ -190,6 +195,8 @@ plat_get() {	# what platform
 		*) p=$(plat_kpkg "$name"); echo "${p#linux-image-}" ;;
 		esac ;;
 	flavour) plat_flavour "$name" ;;
+	domu)	p=$(plat_row "$name" | cut -d' ' -f4)
+		echo "${p:-$name}" ;;
 	kdir)	case $name in
 		*-debug|*-kasan) echo "$CACHE/debug-kernel/$("$here/debug-kernel.sh" -f "$(plat_flavour "$name")" key)/obj" ;;
 		esac ;;
@@ -213,6 +220,7 @@ plat_get() {	# what platform
 		echo "PLATFORM_RELEASE := $rel"
 		echo "PLATFORM_KVER := $(plat_get kver "$name")"
 		echo "PLATFORM_XENVER := $(plat_get xenver "$name")"
+		echo "PLATFORM_DOMU := $(plat_get domu "$name")"
 		echo "PLATFORM_VMROOT = \$(CACHE)/vmroot-$rel"
 		if [ "$rel" = "$(plat_host_release)" ]; then
 			echo "PLATFORM_BUILD = \$(BUILD)"
