@@ -148,16 +148,19 @@ double bench_median(const double *v, unsigned int n)
 
 /* ---- A/B rounds ---- */
 
-int bench_rounds(unsigned int nsides, unsigned int rounds, bench_sample_fn fn,
-		 void *ctx, struct bench_samples *s, unsigned int *failed)
+int bench_rounds_at(unsigned int nsides, unsigned int r0, unsigned int rounds,
+		    bench_sample_fn fn, void *ctx, struct bench_samples *s,
+		    unsigned int *failed)
 {
 	double v[BENCH_MAX_VALUES];
 	unsigned int r, j, side, k;
 	int err;
 
-	if (rounds > BENCH_MAX_ROUNDS)
-		rounds = BENCH_MAX_ROUNDS;
-	for (r = 0; r < rounds; r++)
+	if (r0 >= BENCH_MAX_ROUNDS)
+		return 0;
+	if (rounds > BENCH_MAX_ROUNDS - r0)
+		rounds = BENCH_MAX_ROUNDS - r0;
+	for (r = r0; r < r0 + rounds; r++)
 		for (j = 0; j < nsides; j++) {
 			side = (r + j) % nsides;
 			memset(v, 0, sizeof(v));
@@ -171,6 +174,12 @@ int bench_rounds(unsigned int nsides, unsigned int rounds, bench_sample_fn fn,
 				s[side].v[k][r] = v[k];
 		}
 	return 0;
+}
+
+int bench_rounds(unsigned int nsides, unsigned int rounds, bench_sample_fn fn,
+		 void *ctx, struct bench_samples *s, unsigned int *failed)
+{
+	return bench_rounds_at(nsides, 0, rounds, fn, ctx, s, failed);
 }
 
 struct wmsg {
@@ -252,13 +261,21 @@ static int worker_sample(void *ctx, unsigned int side, double *v)
 	return bench_worker_do(&c->w[side], c->op, c->arg, v);
 }
 
+int bench_worker_rounds_at(struct bench_worker *w, unsigned int n,
+			   unsigned int r0, unsigned int rounds, int op,
+			   unsigned int arg, struct bench_samples *s,
+			   unsigned int *failed)
+{
+	struct wcall c = { w, op, arg };
+
+	return bench_rounds_at(n, r0, rounds, worker_sample, &c, s, failed);
+}
+
 int bench_worker_rounds(struct bench_worker *w, unsigned int n,
 			unsigned int rounds, int op, unsigned int arg,
 			struct bench_samples *s, unsigned int *failed)
 {
-	struct wcall c = { w, op, arg };
-
-	return bench_rounds(n, rounds, worker_sample, &c, s, failed);
+	return bench_worker_rounds_at(w, n, 0, rounds, op, arg, s, failed);
 }
 
 /* ---- output ---- */
@@ -328,20 +345,29 @@ void bench_env(void)
 	fflush(stdout);
 }
 
-void bench_emit_paired(const char *name, const char *unit,
-		       const double *ours, const double *baseline,
-		       unsigned int rounds, bool higher_better, long n,
-		       const char *op)
+/* The per-round ratios into @r, > 1 where ours is better; their number. */
+static unsigned int ratios(const double *ours, const double *baseline,
+			   unsigned int rounds, bool higher_better, double *r)
 {
-	double r[BENCH_MAX_ROUNDS], t[BENCH_MAX_ROUNDS], mo, mb, ratio;
 	unsigned int i;
-	char buf[128];
 
 	if (rounds > BENCH_MAX_ROUNDS)
 		rounds = BENCH_MAX_ROUNDS;
 	for (i = 0; i < rounds; i++)
 		r[i] = higher_better ? ours[i] / baseline[i] :
 				       baseline[i] / ours[i];
+	return rounds;
+}
+
+void bench_emit_paired(const char *name, const char *unit,
+		       const double *ours, const double *baseline,
+		       unsigned int rounds, bool higher_better, long n,
+		       const char *op)
+{
+	double r[BENCH_MAX_ROUNDS], t[BENCH_MAX_ROUNDS], mo, mb, ratio;
+	char buf[128];
+
+	rounds = ratios(ours, baseline, rounds, higher_better, r);
 	mo = bench_median(ours, rounds);
 	mb = bench_median(baseline, rounds);
 	ratio = bench_median(r, rounds);
@@ -357,6 +383,23 @@ void bench_emit_paired(const char *name, const char *unit,
 		printf(",\"op\":\"%s\"", op);
 	printf("}\nok %u - %s: ours %.4g %s, baseline %.4g %s, ratio %.3f\n",
 	       ++results, name, mo, unit, mb, unit, ratio);
+	fflush(stdout);
+}
+
+void bench_note_split(const char *name, const double *ours,
+		      const double *baseline, unsigned int rounds,
+		      unsigned int split, bool higher_better)
+{
+	double r[BENCH_MAX_ROUNDS];
+	char buf[128];
+
+	rounds = ratios(ours, baseline, rounds, higher_better, r);
+	if (!split || split >= rounds)
+		return;
+	name = tagged(name, buf, sizeof(buf));
+	printf("# %s: ratio %.4f over rounds 0-%u, %.4f over rounds %u-%u\n",
+	       name, bench_median(r, split), split - 1,
+	       bench_median(r + split, rounds - split), split, rounds - 1);
 	fflush(stdout);
 }
 

@@ -74,11 +74,29 @@ typedef int (*bench_sample_fn)(void *ctx, unsigned int side, double *v);
  */
 int bench_rounds(unsigned int nsides, unsigned int rounds, bench_sample_fn fn,
 		 void *ctx, struct bench_samples *s, unsigned int *failed);
+/*
+ * The same for rounds @r0 to @r0 + @rounds - 1 of a figure alone (none past
+ * BENCH_MAX_ROUNDS), so that a figure can take its rounds in parts, each
+ * with workers of its own, and still pair and alternate them as one run:
+ * round r is in v[k][r] and starts with side r % @nsides whatever the part.
+ */
+int bench_rounds_at(unsigned int nsides, unsigned int r0, unsigned int rounds,
+		    bench_sample_fn fn, void *ctx, struct bench_samples *s,
+		    unsigned int *failed);
 
 /*
  * A worker process, for sides that must not share an mm: it serves
  * commands (op > 0) with @fn(@ctx, op, arg, v) until stopped, then exits,
  * which releases what it holds, untimed.
+ *
+ * Two workers on the same driver are not alike: in gntbench's controls
+ * the worker started first was a few per cent slower than the second
+ * (docs/performance.md), for a reason not found.  A figure that compares
+ * two workers cancels such an effect, whatever it is, by taking half of
+ * its rounds with the workers started in one order and the other half
+ * with a fresh set started in the reverse order (bench_worker_rounds_at),
+ * so that each side is served by the first-started worker in half of the
+ * rounds.
  */
 typedef int (*bench_serve_fn)(void *ctx, int op, unsigned int arg, double *v);
 
@@ -96,6 +114,11 @@ void bench_worker_stop(struct bench_worker *w);
 int bench_worker_rounds(struct bench_worker *w, unsigned int n,
 			unsigned int rounds, int op, unsigned int arg,
 			struct bench_samples *s, unsigned int *failed);
+/* bench_rounds_at() whose sides are the @n workers @w. */
+int bench_worker_rounds_at(struct bench_worker *w, unsigned int n,
+			   unsigned int r0, unsigned int rounds, int op,
+			   unsigned int arg, struct bench_samples *s,
+			   unsigned int *failed);
 
 /* ---- output ---- */
 
@@ -115,6 +138,17 @@ void bench_emit_paired(const char *name, const char *unit,
 		       const double *ours, const double *baseline,
 		       unsigned int rounds, bool higher_better, long n,
 		       const char *op);
+
+/*
+ * A "#" line: the ratio of @name's entry (bench_emit_paired()) over its
+ * rounds before @split and over those from @split on, apart.  For a figure
+ * whose halves started their workers in opposite orders, a fixed effect of
+ * the order, which the entry's ratio cancels, parts the two by its factor
+ * squared.
+ */
+void bench_note_split(const char *name, const double *ours,
+		      const double *baseline, unsigned int rounds,
+		      unsigned int split, bool higher_better);
 
 /* One side ("ours", "baseline") of a figure whose sides need two boots. */
 void bench_part(const char *name, const char *unit, const char *side,

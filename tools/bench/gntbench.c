@@ -5,7 +5,9 @@
  *
  * Two gntdev-ABI devices, ours (gntmap) and the baseline (stock
  * xen-gntdev), are driven through the raw ioctl ABI by the same code, each
- * from a worker process of its own, in the A/B rounds of benchlib.h.
+ * from a worker process of its own, in the A/B rounds of benchlib.h.  The
+ * figures of two workers take half their rounds with the workers started
+ * in the reverse order (benchlib.h, struct bench_worker).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -459,18 +461,25 @@ static int serve(void *ctx, int op, unsigned int arg, double *v)
 
 /* ---- parent side ---- */
 
+/*
+ * Start worker w[i] on paths[i], each of the @n in index order, or with
+ * @reverse the last first: the side a worker serves is its index, the
+ * order only says which of them is started first.
+ */
 static int start(struct bench_worker *w, const char *const *paths,
-		 unsigned int n, const char *fig)
+		 unsigned int n, const char *fig, bool reverse)
 {
-	unsigned int i;
+	unsigned int k, i;
 
-	for (i = 0; i < n; i++)
+	for (k = 0; k < n; k++) {
+		i = reverse ? n - 1 - k : k;
 		if (bench_worker_start(&w[i], serve, (void *)paths[i])) {
 			bench_check(false, "%s: cannot start workers", fig);
-			while (i--)
-				bench_worker_stop(&w[i]);
+			while (k--)
+				bench_worker_stop(&w[reverse ? n - 1 - k : k]);
 			return -1;
 		}
+	}
 	return 0;
 }
 
@@ -478,6 +487,39 @@ static void stop(struct bench_worker *w, unsigned int n)
 {
 	while (n--)
 		bench_worker_stop(&w[n]);
+}
+
+/*
+ * A figure of two workers (and figure 2's third) takes its @n rounds in
+ * two halves, rounds [0, n/2) from workers started in index order, rounds
+ * [n/2, n) from a fresh set started in the reverse order (half 1), so
+ * that whatever makes the first-started worker slower (benchlib.h) hits
+ * each side in half of the rounds.  The first half's workers are stopped
+ * before the second's start: a figure's maps never coexist across halves,
+ * within Xen's pins per grant as with one set.
+ */
+static unsigned int half_r0(unsigned int n, unsigned int half)
+{
+	return half ? n / 2 : 0;
+}
+
+static unsigned int half_len(unsigned int n, unsigned int half)
+{
+	return half ? n - n / 2 : n / 2;
+}
+
+/*
+ * bench_emit_paired() of a figure's @n rounds taken in halves, and each
+ * half's ratio apart: what the order of the workers' start did.
+ */
+static void emit(const char *name, const char *unit, const double *ours,
+		 const double *baseline, unsigned int n, bool higher_better,
+		 long nval, const char *op)
+{
+	bench_emit_paired(name, unit, ours, baseline, n, higher_better, nval,
+			  op);
+	bench_note_split(name, ours, baseline, n, half_r0(n, 1),
+			 higher_better);
 }
 
 /* Rounds of short samples: five per repeat, at least 40, at most 64. */
@@ -493,89 +535,137 @@ static void figure1(void)
 {
 	static const unsigned int sizes[] = { 1, 16, 256 };
 	const char *paths[2] = { ours_path, base_path };
-	unsigned int n1 = short_rounds(), i, k;
-	struct bench_samples s[2];
+	static struct bench_samples s[3][2];
+	unsigned int n1 = short_rounds(), h, r0, nh, i, k;
 	struct bench_worker w[2];
+	int err[3] = { 0 };
 	char name[64];
-	int err;
 
-	if (start(w, paths, 2, "fig1"))
-		return;
+	for (h = 0; h < 2; h++) {
+		r0 = half_r0(n1, h);
+		nh = half_len(n1, h);
+		if (!nh)
+			continue;
+		if (start(w, paths, 2, "fig1", h))
+			return;
+		for (i = 0; i < 3; i++)
+			if (!err[i])
+				err[i] = bench_worker_rounds_at(w, 2, r0, nh,
+								W_CYCLE,
+								sizes[i], s[i],
+								NULL);
+		stop(w, 2);
+	}
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "fig1-map-cycle-%up", sizes[i]);
-		err = bench_worker_rounds(w, 2, n1, W_CYCLE, sizes[i], s, NULL);
-		if (err) {
+		if (err[i]) {
 			bench_missing(name, "pages/s", "map cycle failed: %s",
-				      strerror(err));
+				      strerror(err[i]));
 			continue;
 		}
-		bench_emit_paired(name, "pages/s", s[0].v[0], s[1].v[0], n1,
-				  true, -1, NULL);
+		emit(name, "pages/s", s[i][0].v[0], s[i][1].v[0], n1, true, -1,
+		     NULL);
 		for (k = 0; k < 5; k++) {
 			snprintf(name, sizeof(name), "fig1-phase-%s-%up",
 				 f1_phase[k], sizes[i]);
-			bench_emit_paired(name, "us", s[0].v[k + 1],
-					  s[1].v[k + 1], n1, false, sizes[i],
-					  f1_phase[k]);
+			emit(name, "us", s[i][0].v[k + 1], s[i][1].v[k + 1],
+			     n1, false, sizes[i], f1_phase[k]);
 		}
 	}
-	stop(w, 2);
+}
+
+/*
+ * Figure 2's half @h (half_r0()) of the rounds of ns[0] .. ns[@upto - 1]
+ * of the @nn, into ss[i]: its workers, started afresh, grow to each N in
+ * turn.  How many N were measured (the next failed with *@err, on side
+ * *@who), or -1 if the workers did not start.
+ */
+static int fig2_half(const unsigned int *ns, unsigned int nn,
+		     unsigned int upto, unsigned int h,
+		     struct bench_samples (*ss)[3], int *err,
+		     unsigned int *who)
+{
+	const char *paths[3] = { ours_path, base_path, ours_path };
+	double v[BENCH_MAX_VALUES];
+	struct bench_worker w[3];
+	unsigned int i, nw, r0 = half_r0(repeats, h), nh = half_len(repeats, h);
+
+	*err = 0;
+	if (start(w, paths, 3, "fig2", h))
+		return -1;
+	for (i = 0; i < upto; i++) {
+		/* Grow each by one less: the probe itself is the N-th map. */
+		for (*who = 0; *who < 2; ++*who) {
+			*err = bench_worker_do(&w[*who], W_GROW, ns[i] - 1, v);
+			if (*err)
+				break;
+		}
+		nw = i == nn - 1 && ns[i] > 1 ? 3 : 2;
+		if (!*err)
+			*err = bench_worker_rounds_at(w, nw, r0, nh, W_PROBE, 0,
+						      ss[i], who);
+		if (*err)
+			break;
+	}
+	stop(w, 3);
+	return i;
 }
 
 /*
  * Figure 2: latencies next to N live one-page maps on one file.  A third
  * worker, on our device with no map but the probe's, joins the rounds of
  * the largest N: fig2-scaling-<op> compares ours there with ours at N=1
- * under the same load, paired like every other ratio.
+ * under the same load, paired like every other ratio.  Each half grows
+ * its workers through the N values anew, so an N's entries wait for the
+ * second half; an N that failed in the first is not tried in the second.
  */
 static void figure2(const unsigned int *ns, unsigned int nn)
 {
-	const char *paths[3] = { ours_path, base_path, ours_path };
 	static const char *const side[3] = { "ours", "baseline", "ours at N=1" };
-	struct bench_samples s[3];
-	struct bench_worker w[3];
-	unsigned int i, k, who = 0, nw;
+	static struct bench_samples ss[8][3];
+	unsigned int h, i, k, who = 0, hwho = 0, nw, done = nn;
+	struct bench_samples *s;
 	char name[64];
-	int err = 0;
+	int err = 0, herr, e, m;
 
-	if (start(w, paths, 3, "fig2"))
-		return;
-	for (i = 0; i < nn && !err; i++) {
-		/* Grow each by one less: the probe itself is the N-th map. */
-		for (who = 0; who < 2; who++) {
-			err = bench_worker_do(&w[who], W_GROW, ns[i] - 1,
-					      s[0].v[0]);
-			if (err)
-				break;
+	/* ns[done], if any, failed with err on side who. */
+	for (h = 0; h < 2 && done; h++) {
+		if (!half_len(repeats, h))
+			continue;
+		m = fig2_half(ns, nn, done, h, ss, &herr, &hwho);
+		if (m < 0)
+			return;		/* start() has said why */
+		if ((unsigned int)m < done) {
+			done = m;
+			err = herr;
+			who = hwho;
 		}
+	}
+	for (i = 0; i < nn && i <= done; i++) {
+		s = ss[i];
 		nw = i == nn - 1 && ns[i] > 1 ? 3 : 2;
-		if (!err)
-			err = bench_worker_rounds(w, nw, repeats, W_PROBE, 0, s,
-						  &who);
+		e = i == done ? err : 0;
 		for (k = 0; k < 4; k++) {
 			snprintf(name, sizeof(name), "fig2-%s-n%u", f2_op[k],
 				 ns[i]);
-			if (err)
+			if (e)
 				bench_missing(name, "us", "%s at N=%u: %s",
-					      side[who], ns[i], strerror(err));
+					      side[who], ns[i], strerror(e));
 			else
-				bench_emit_paired(name, "us", s[0].v[k],
-						  s[1].v[k], repeats, false,
-						  ns[i], f2_op[k]);
+				emit(name, "us", s[0].v[k], s[1].v[k], repeats,
+				     false, ns[i], f2_op[k]);
 		}
 		for (k = 0; nw == 3 && k < 4; k++) {
 			snprintf(name, sizeof(name), "fig2-scaling-%s",
 				 f2_op[k]);
-			if (err)
+			if (e)
 				bench_missing(name, "us", "%s at N=%u: %s",
-					      side[who], ns[i], strerror(err));
+					      side[who], ns[i], strerror(e));
 			else
-				bench_emit_paired(name, "us", s[0].v[k],
-						  s[2].v[k], repeats, false,
-						  ns[i], f2_op[k]);
+				emit(name, "us", s[0].v[k], s[2].v[k], repeats,
+				     false, ns[i], f2_op[k]);
 		}
 	}
-	stop(w, 3);
 }
 
 /*
@@ -610,7 +700,7 @@ static void figure3(void)
 	double *v = s[0].v[0];
 	int err;
 
-	if (start(w, paths, 5, "fig3"))
+	if (start(w, paths, 5, "fig3", false))
 		return;
 	for (i = 0, err = 0; i < 5 && !err; i++)
 		err = bench_worker_do(&w[setup[i].w], setup[i].op, setup[i].arg,
@@ -635,40 +725,49 @@ static void figure7(void)
 	static const unsigned int batch[] = { 1, 16, 64 }, len[] = { 512, 4096 };
 	static const char *const dir[] = { "in", "out" };
 	const char *paths[2] = { ours_path, base_path };
-	unsigned int n7 = short_rounds(), d, l, b;
-	struct bench_samples s[2];
+	static struct bench_samples s[12][2];
+	unsigned int n7 = short_rounds(), h, r0, nh, d, l, b, i;
 	struct bench_worker w[2];
 	char name[64], op[16];
-	int err;
+	int err[12] = { 0 };
 
-	if (start(w, paths, 2, "fig7"))
-		return;
-	for (d = 0; d < 2; d++)
-		for (l = 0; l < 2; l++)
-			for (b = 0; b < 3; b++) {
-				snprintf(op, sizeof(op), "%s-%u", dir[d], len[l]);
-				snprintf(name, sizeof(name), "fig7-copy-%s-%ub-x%u",
-					 dir[d], len[l], batch[b]);
-				err = bench_worker_rounds(w, 2, n7, W_COPY,
-							  COPY_ARG(batch[b],
-								   len[l], d),
-							  s, NULL);
-				if (err) {
-					bench_missing(name, "segments/s",
-						      "grant copy failed: %s",
-						      strerror(err));
-					continue;
-				}
-				bench_emit_paired(name, "segments/s", s[0].v[0],
-						  s[1].v[0], n7, true, batch[b],
-						  op);
-				snprintf(name, sizeof(name), "fig7-mibs-%s-%ub-x%u",
-					 dir[d], len[l], batch[b]);
-				bench_emit_paired(name, "MiB/s", s[0].v[1],
-						  s[1].v[1], n7, true, batch[b],
-						  op);
-			}
-	stop(w, 2);
+	/* Entry i is direction d, length l, batch b: i = 6d + 3l + b. */
+	for (h = 0; h < 2; h++) {
+		r0 = half_r0(n7, h);
+		nh = half_len(n7, h);
+		if (!nh)
+			continue;
+		if (start(w, paths, 2, "fig7", h))
+			return;
+		for (i = 0; i < 12; i++)
+			if (!err[i])
+				err[i] = bench_worker_rounds_at(w, 2, r0, nh,
+						W_COPY, COPY_ARG(batch[i % 3],
+								 len[i / 3 % 2],
+								 i / 6),
+						s[i], NULL);
+		stop(w, 2);
+	}
+	for (i = 0; i < 12; i++) {
+		d = i / 6;
+		l = i / 3 % 2;
+		b = i % 3;
+		snprintf(op, sizeof(op), "%s-%u", dir[d], len[l]);
+		snprintf(name, sizeof(name), "fig7-copy-%s-%ub-x%u", dir[d],
+			 len[l], batch[b]);
+		if (err[i]) {
+			bench_missing(name, "segments/s",
+				      "grant copy failed: %s",
+				      strerror(err[i]));
+			continue;
+		}
+		emit(name, "segments/s", s[i][0].v[0], s[i][1].v[0], n7, true,
+		     batch[b], op);
+		snprintf(name, sizeof(name), "fig7-mibs-%s-%ub-x%u", dir[d],
+			 len[l], batch[b]);
+		emit(name, "MiB/s", s[i][0].v[1], s[i][1].v[1], n7, true,
+		     batch[b], op);
+	}
 }
 
 /*
@@ -680,29 +779,39 @@ static void figure9(void)
 {
 	static const char *const what[3] = { "open", "close", "cycle" };
 	const char *paths[2] = { ours_path, base_path };
-	unsigned int n9 = short_rounds(), k, who;
+	unsigned int n9 = short_rounds(), h, k, who = 0;
+	double v[BENCH_MAX_VALUES];
 	struct bench_samples s[2];
 	struct bench_worker w[2];
 	char name[64];
 	int err = 0;
 
-	if (start(w, paths, 2, "fig9"))
-		return;
-	for (who = 0; who < 2 && !err; who++)
-		err = bench_worker_do(&w[who], W_WIN_SETUP, WIN_LIVE,
-				      s[0].v[0]);
-	if (!err)
-		err = bench_worker_rounds(w, 2, n9, W_WIN_CYCLE, 0, s, &who);
+	for (h = 0; h < 2 && !err; h++) {
+		if (!half_len(n9, h))
+			continue;
+		if (start(w, paths, 2, "fig9", h))
+			return;
+		for (who = 0; who < 2; who++) {
+			err = bench_worker_do(&w[who], W_WIN_SETUP, WIN_LIVE,
+					      v);
+			if (err)
+				break;
+		}
+		if (!err)
+			err = bench_worker_rounds_at(w, 2, half_r0(n9, h),
+						     half_len(n9, h),
+						     W_WIN_CYCLE, 0, s, &who);
+		stop(w, 2);
+	}
 	for (k = 0; k < 3; k++) {
 		snprintf(name, sizeof(name), "fig9-window-%s", what[k]);
 		if (err)
 			bench_missing(name, "ms", "%s: %s",
 				      who ? "baseline" : "ours", strerror(err));
 		else
-			bench_emit_paired(name, "ms", s[0].v[k], s[1].v[k], n9,
-					  false, WIN_LIVE, what[k]);
+			emit(name, "ms", s[0].v[k], s[1].v[k], n9, false,
+			     WIN_LIVE, what[k]);
 	}
-	stop(w, 2);
 }
 
 /* NULL if both devices open, else why not. */
@@ -798,8 +907,9 @@ int main(int argc, char **argv)
 			  "the number of live maps, the tax on anonymous mmap, grant copy\n"
 			  "and window-sized maps, for two gntdev-ABI\n"
 			  "devices in the same boot (e.g. /dev/xen/gntmap /dev/xen/gntdev),\n"
-			  "over grants of the test domain's sharer.  Prints TAP; each\n"
-			  "figure's JSON follows '# BENCH '.\n");
+			  "over grants of the test domain's sharer.  Figures 1, 2, 7 and 9\n"
+			  "take half their rounds with the workers started in the reverse\n"
+			  "order.  Prints TAP; each figure's JSON follows '# BENCH '.\n");
 	ours_path = argv[i];
 	base_path = argv[i + 1];
 	/* The tag lands in JSON and in file names: keep it plain. */
