@@ -86,13 +86,14 @@ vm-check:
 	done; \
 	$(VM_ENV) $(HARNESS)/stages.sh <$(BUILD)/vm-plan || rc=1; exit $$rc
 
+# The plan file is the run's own: two runs of one platform may overlap.
 vm-check-platform vm-run: images
 	@mkdir -p $(RESULTS)
-	@rc=0; $(HARNESS)/plan.sh $(PLATFORM_NAME) $(SUITES) \
-		>$(BUILD)/vm-plan-$(PLATFORM_NAME); \
+	@rc=0; f=$(BUILD)/vm-plan-$(PLATFORM_NAME).$$$$; \
+	$(HARNESS)/plan.sh $(PLATFORM_NAME) $(SUITES) >$$f || { rm -f $$f; exit 1; }; \
 	while read -r p suites; do \
 		$(VM_ENV) $(HARNESS)/run-vm.sh -P $(PLATFORM_NAME) -p $$p $$suites || rc=1; \
-	done <$(BUILD)/vm-plan-$(PLATFORM_NAME); exit $$rc
+	done <$$f; rm -f $$f; exit $$rc
 
 # The checking kernel's stages (docs/harness.md, "The checking kernel"):
 # not in make check, whose hour its build alone would take on a fresh

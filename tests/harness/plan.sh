@@ -25,9 +25,13 @@ shift
 if [ $# -eq 0 ]; then
 	set -- $(cd "$dir" && ls *.list 2>/dev/null | LC_ALL=C sort)
 fi
+# Checked before the pipe below, whose exit status is its last command's.
+for s in "$@"; do
+	[ -f "$dir/$(basename "$s")" ] ||
+		{ echo "plan: no suite $(basename "$s")" >&2; exit 1; }
+done
 for s in "$@"; do
 	s=$(basename "$s")
-	[ -f "$dir/$s" ] || { echo "plan: no suite $s" >&2; exit 1; }
 	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
 		$1 == "@boot" { p = $2 }
 		$1 == "@domain" { d = 1 }
