@@ -68,7 +68,14 @@ build() {	# KIND KVER OUT INPUTS...
 # and keeps its release when rebuilt: its image stands for its modules.
 common=("$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked"
 	"$VMROOT/boot/vmlinuz-$kver")
-build domu "$kver" "$img/domu.cpio" "${common[@]}" "$BUILD/$kver/vm/domu"
+
+domu_image() {	# KVER: the test domain's image of that kernel
+	mkdir -p "$BUILD/$1/images"
+	build domu "$1" "$BUILD/$1/images/domu.cpio" "$here/mkimage.sh" \
+		"$here/vm" "$VMROOT/.unpacked" "$VMROOT/boot/vmlinuz-$1" \
+		"$BUILD/$1/vm/domu"
+}
+domu_image "$kver"
 export DOMU_IMAGE=$img/domu.cpio DOMU_KERNEL=$vmlinux
 if [ "$PLATFORM_DOMU" != "$PLATFORM_NAME" ]; then
 	# Same release, so the same VMROOT and BUILD serve both kernels.
@@ -78,10 +85,7 @@ if [ "$PLATFORM_DOMU" != "$PLATFORM_NAME" ]; then
 			"(make vm-deps PLATFORM=$PLATFORM_DOMU)" >&2
 		exit 1
 	fi
-	mkdir -p "$BUILD/$dkver/images"
-	build domu "$dkver" "$BUILD/$dkver/images/domu.cpio" \
-		"$here/mkimage.sh" "$here/vm" "$VMROOT/.unpacked" \
-		"$VMROOT/boot/vmlinuz-$dkver" "$BUILD/$dkver/vm/domu"
+	domu_image "$dkver"
 	DOMU_IMAGE=$BUILD/$dkver/images/domu.cpio
 	DOMU_KERNEL=$(vmlinux "$dkver")
 fi

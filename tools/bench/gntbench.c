@@ -522,6 +522,35 @@ static void emit(const char *name, const char *unit, const double *ours,
 			 higher_better);
 }
 
+/*
+ * The @n rounds of @nent entries of a two-worker figure in halves, entry
+ * i being op @op with args[i], into s[i]; err[i] is an entry's first
+ * errno, after which its rounds are not taken.  -1 if the workers of a
+ * half did not start (start() has said so).
+ */
+static int rounds_in_halves(const char *fig, unsigned int n, int op,
+			    const unsigned int *args, unsigned int nent,
+			    struct bench_samples (*s)[2], int *err)
+{
+	const char *paths[2] = { ours_path, base_path };
+	struct bench_worker w[2];
+	unsigned int h, i;
+
+	for (h = 0; h < 2; h++) {
+		if (!half_len(n, h))
+			continue;
+		if (start(w, paths, 2, fig, h))
+			return -1;
+		for (i = 0; i < nent; i++)
+			if (!err[i])
+				err[i] = bench_worker_rounds_at(w, 2,
+						half_r0(n, h), half_len(n, h),
+						op, args[i], s[i], NULL);
+		stop(w, 2);
+	}
+	return 0;
+}
+
 /* Rounds of short samples: five per repeat, at least 40, at most 64. */
 static unsigned int short_rounds(void)
 {
@@ -534,28 +563,13 @@ static unsigned int short_rounds(void)
 static void figure1(void)
 {
 	static const unsigned int sizes[] = { 1, 16, 256 };
-	const char *paths[2] = { ours_path, base_path };
 	static struct bench_samples s[3][2];
-	unsigned int n1 = short_rounds(), h, r0, nh, i, k;
-	struct bench_worker w[2];
+	unsigned int n1 = short_rounds(), i, k;
 	int err[3] = { 0 };
 	char name[64];
 
-	for (h = 0; h < 2; h++) {
-		r0 = half_r0(n1, h);
-		nh = half_len(n1, h);
-		if (!nh)
-			continue;
-		if (start(w, paths, 2, "fig1", h))
-			return;
-		for (i = 0; i < 3; i++)
-			if (!err[i])
-				err[i] = bench_worker_rounds_at(w, 2, r0, nh,
-								W_CYCLE,
-								sizes[i], s[i],
-								NULL);
-		stop(w, 2);
-	}
+	if (rounds_in_halves("fig1", n1, W_CYCLE, sizes, 3, s, err))
+		return;
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "fig1-map-cycle-%up", sizes[i]);
 		if (err[i]) {
@@ -724,30 +738,16 @@ static void figure7(void)
 {
 	static const unsigned int batch[] = { 1, 16, 64 }, len[] = { 512, 4096 };
 	static const char *const dir[] = { "in", "out" };
-	const char *paths[2] = { ours_path, base_path };
 	static struct bench_samples s[12][2];
-	unsigned int n7 = short_rounds(), h, r0, nh, d, l, b, i;
-	struct bench_worker w[2];
+	unsigned int n7 = short_rounds(), d, l, b, i, args[12];
 	char name[64], op[16];
 	int err[12] = { 0 };
 
 	/* Entry i is direction d, length l, batch b: i = 6d + 3l + b. */
-	for (h = 0; h < 2; h++) {
-		r0 = half_r0(n7, h);
-		nh = half_len(n7, h);
-		if (!nh)
-			continue;
-		if (start(w, paths, 2, "fig7", h))
-			return;
-		for (i = 0; i < 12; i++)
-			if (!err[i])
-				err[i] = bench_worker_rounds_at(w, 2, r0, nh,
-						W_COPY, COPY_ARG(batch[i % 3],
-								 len[i / 3 % 2],
-								 i / 6),
-						s[i], NULL);
-		stop(w, 2);
-	}
+	for (i = 0; i < 12; i++)
+		args[i] = COPY_ARG(batch[i % 3], len[i / 3 % 2], i / 6);
+	if (rounds_in_halves("fig7", n7, W_COPY, args, 12, s, err))
+		return;
 	for (i = 0; i < 12; i++) {
 		d = i / 6;
 		l = i / 3 % 2;
