@@ -13,6 +13,8 @@ BENCH_BUDGET_MS ?= 150
 BENCH_VCHAN_MB ?= 8
 BENCH_DM_MB ?= 64
 BENCH_FIGS ?= 1,2,3,4,5,6,7,8,9
+# More gntbench options for an experiment, e.g. "--sets 8 --probe-detail".
+BENCH_GNTBENCH_ARGS ?=
 # Figure 8 (qdisk): each disk's MiB (fio's span), the cap of each fio job
 # in seconds, and the memory of the boot that runs it: dom0 holds the
 # three disks in its tmpfs, the three domains 320 MiB each.
@@ -116,7 +118,7 @@ $(BENCH_DOM0)/opt/gntmap/suites/bench/%.list: $(TOP)/tests/vm/bench/%.list
 $(BENCH_DOM0)/opt/gntmap/etc/bench.env: bench-env-force
 	@mkdir -p $(dir $@)
 	@printf '%s\n' \
-		"GNTBENCH_ARGS='-r $(BENCH_REPEATS) -p $(BENCH_PROBES) -b $(BENCH_BUDGET_MS) -n $(BENCH_SCALE) -f $(or $(BENCH_GNT_FIGS),1)'" \
+		"GNTBENCH_ARGS='-r $(BENCH_REPEATS) -p $(BENCH_PROBES) -b $(BENCH_BUDGET_MS) -n $(BENCH_SCALE) -f $(or $(BENCH_GNT_FIGS),1) $(BENCH_GNTBENCH_ARGS)'" \
 		"DMBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_DM_MB)'" \
 		"VCHANBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_VCHAN_MB)'" \
 		"QDISKBENCH_ARGS='-r $(BENCH_REPEATS) --mb $(BENCH_QDISK_MB) -s $(BENCH_QDISK_SECS)'" \

@@ -33,7 +33,40 @@ struct gntmap_copy_batch {
 	unsigned int nr_ops;
 	unsigned int nr_segs;
 	unsigned int seg0;		/* index of the batch's first segment */
+	struct gntmap_copy_batch *next;	/* in priv->copy_free */
 };
+
+static struct gntmap_copy_batch *gntmap_copy_batch_get(struct gntmap_file *priv)
+{
+	struct gntmap_copy_batch *b;
+
+	spin_lock(&priv->copy_lock);
+	b = priv->copy_free;
+	if (b)
+		priv->copy_free = b->next;
+	spin_unlock(&priv->copy_lock);
+	return b ?: kmalloc(sizeof(*b), GFP_KERNEL);
+}
+
+static void gntmap_copy_batch_put(struct gntmap_file *priv,
+				  struct gntmap_copy_batch *b)
+{
+	spin_lock(&priv->copy_lock);
+	b->next = priv->copy_free;
+	priv->copy_free = b;
+	spin_unlock(&priv->copy_lock);
+}
+
+/* The file is going away: no ioctl runs on it any more. */
+void gntmap_copy_free_batches(struct gntmap_file *priv)
+{
+	struct gntmap_copy_batch *b;
+
+	while ((b = priv->copy_free)) {
+		priv->copy_free = b->next;
+		kfree(b);
+	}
+}
 
 static int gntmap_copy_local(struct gntmap_copy_batch *b, bool writable,
 			     unsigned long addr, domid_t *domid,
@@ -183,7 +216,7 @@ long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg)
 		return -EFAULT;
 	if (!copy.count)
 		return 0;
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	b = gntmap_copy_batch_get(priv);
 	if (!b)
 		return -ENOMEM;
 	b->nr_ops = 0;
@@ -220,6 +253,6 @@ long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg)
 			break;
 	}
 	ret = gntmap_copy_flush(b, copy.segments);
-	kfree(b);
+	gntmap_copy_batch_put(priv, b);
 	return err ?: ret;
 }

@@ -40,6 +40,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <xen/grant_table.h>
 #include <xen/interface/event_channel.h>
@@ -54,6 +55,8 @@ enum gntmap_page_state {
 	GNTMAP_KPENDING,
 };
 
+struct gntmap_copy_batch;
+
 struct gntmap_file {
 	/*
 	 * Serialises every change of maps with reserved, max_grants and
@@ -64,6 +67,14 @@ struct gntmap_file {
 	unsigned long reserved;		/* pages of the maps in the tree */
 	unsigned long max_grants;	/* SET_MAX_GRANTS, ULONG_MAX if unset */
 	struct gntmap_who_file who;	/* who.c */
+	/*
+	 * GRANT_COPY batches kept for reuse (copy.c): a backend copies many
+	 * small batches, each would otherwise allocate one.  A caller takes
+	 * one off the list for the whole ioctl, so concurrent callers on the
+	 * file each have their own; copy_lock only guards the list.
+	 */
+	spinlock_t copy_lock;
+	struct gntmap_copy_batch *copy_free;
 };
 
 struct gntmap_unmap_notify {
@@ -188,6 +199,7 @@ long gntmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* copy.c */
 long gntmap_grant_copy(struct gntmap_file *priv, void __user *uarg);
+void gntmap_copy_free_batches(struct gntmap_file *priv);
 
 /* counters.c */
 enum gntmap_counter {

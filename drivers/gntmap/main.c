@@ -38,6 +38,7 @@ static int gntmap_open(struct inode *inode, struct file *file)
 	if (!priv)
 		return -ENOMEM;
 	mutex_init(&priv->lock);
+	spin_lock_init(&priv->copy_lock);
 	mt_init_flags(&priv->maps, MT_FLAGS_ALLOC_RANGE);
 	priv->max_grants = ULONG_MAX;
 	file->private_data = priv;
@@ -60,6 +61,7 @@ static int gntmap_release(struct inode *inode, struct file *file)
 	mt_for_each(&priv->maps, map, index, ULONG_MAX)
 		gntmap_map_put(map);
 	mtree_destroy(&priv->maps);
+	gntmap_copy_free_batches(priv);
 	kfree(priv);
 	return 0;
 }

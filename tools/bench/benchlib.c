@@ -386,20 +386,28 @@ void bench_emit_paired(const char *name, const char *unit,
 	fflush(stdout);
 }
 
-void bench_note_split(const char *name, const double *ours,
-		      const double *baseline, unsigned int rounds,
-		      unsigned int split, bool higher_better)
+void bench_note_sets(const char *name, const double *ours,
+		     const double *baseline, unsigned int rounds,
+		     unsigned int nsets, bool higher_better)
 {
 	double r[BENCH_MAX_ROUNDS];
+	unsigned int k, r0, r1, n;
 	char buf[128];
 
-	rounds = ratios(ours, baseline, rounds, higher_better, r);
-	if (!split || split >= rounds)
+	n = ratios(ours, baseline, rounds, higher_better, r);
+	/* A round without its ratio would shift every set after it. */
+	if (nsets < 2 || n != rounds)
 		return;
 	name = tagged(name, buf, sizeof(buf));
-	printf("# %s: ratio %.4f over rounds 0-%u, %.4f over rounds %u-%u\n",
-	       name, bench_median(r, split), split - 1,
-	       bench_median(r + split, rounds - split), split, rounds - 1);
+	printf("# %s: ratio by worker set", name);
+	for (k = 0; k < nsets; k++) {
+		r0 = rounds * k / nsets;
+		r1 = rounds * (k + 1) / nsets;
+		if (r1 > r0)
+			printf("%s %.4f (rounds %u-%u)", k ? "," : "",
+			       bench_median(r + r0, r1 - r0), r0, r1 - 1);
+	}
+	printf("\n");
 	fflush(stdout);
 }
 

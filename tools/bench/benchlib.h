@@ -140,15 +140,16 @@ void bench_emit_paired(const char *name, const char *unit,
 		       const char *op);
 
 /*
- * A "#" line: the ratio of @name's entry (bench_emit_paired()) over its
- * rounds before @split and over those from @split on, apart.  For a figure
- * whose halves started their workers in opposite orders, a fixed effect of
- * the order, which the entry's ratio cancels, parts the two by its factor
- * squared.
+ * A "#" line: the ratio of @name's entry (bench_emit_paired()) over the
+ * rounds of each of its @nsets worker sets apart, set k having rounds
+ * [rounds k / nsets, rounds (k + 1) / nsets).  When the sets start their
+ * workers in alternating orders, a fixed effect of the order, which the
+ * entry's ratio cancels, parts even and odd sets by its factor squared;
+ * an effect of one set of processes shows in that set alone.
  */
-void bench_note_split(const char *name, const double *ours,
-		      const double *baseline, unsigned int rounds,
-		      unsigned int split, bool higher_better);
+void bench_note_sets(const char *name, const double *ours,
+		     const double *baseline, unsigned int rounds,
+		     unsigned int nsets, bool higher_better);
 
 /* One side ("ours", "baseline") of a figure whose sides need two boots. */
 void bench_part(const char *name, const char *unit, const char *side,

@@ -7,16 +7,19 @@
  * xen-gntdev), are driven through the raw ioctl ABI by the same code, each
  * from a worker process of its own, in the A/B rounds of benchlib.h.  The
  * figures of two workers take half their rounds with the workers started
- * in the reverse order (benchlib.h, struct bench_worker).
+ * in the reverse order (benchlib.h, struct bench_worker), in two or more
+ * worker sets.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <xen/xen.h>
@@ -56,7 +59,8 @@ static size_t page_size;
 static uint32_t domid;
 static uint32_t refs[WIN_REFS];
 static unsigned int nrefs = NREFS;
-static unsigned int repeats = 5, probes = 16, budget_ms = 150;
+static unsigned int repeats = 5, probes = 16, budget_ms = 150, nsets = 8;
+static bool probe_detail;
 static const char *ours_path, *base_path;
 
 /* ---- the raw ABI, as every gntdev client sees it ---- */
@@ -175,6 +179,58 @@ static int do_grow(int fd, unsigned int n)
 }
 
 /*
+ * --probe-detail: where a batch of munmaps spent its wall time, from the
+ * worker's own view: running (the scheduler's runtime, which leaves out
+ * what Xen stole when the kernel accounts steal time), waiting on dom0's
+ * runqueue, and the rest (asleep, or stolen).  One "#" line per batch,
+ * which a slow worker set can be read from.
+ */
+struct detail {
+	unsigned long long run, wait;
+	struct rusage ru;
+	int cpu;
+};
+
+static const char *worker_dev;
+
+static void schedstat(unsigned long long *run, unsigned long long *wait)
+{
+	FILE *f = fopen("/proc/self/schedstat", "r");
+
+	*run = *wait = 0;
+	if (f) {
+		if (fscanf(f, "%llu %llu", run, wait) != 2)
+			*run = *wait = 0;
+		fclose(f);
+	}
+}
+
+static void detail_begin(struct detail *d)
+{
+	getrusage(RUSAGE_SELF, &d->ru);
+	d->cpu = sched_getcpu();
+	schedstat(&d->run, &d->wait);
+}
+
+static void detail_end(const struct detail *d, unsigned int n, double ns)
+{
+	unsigned long long run, wait;
+	struct rusage ru;
+	int cpu = sched_getcpu();
+
+	schedstat(&run, &wait);
+	getrusage(RUSAGE_SELF, &ru);
+	run -= d->run;
+	wait -= d->wait;
+	printf("# probe-detail %s pid %d live %u cpu %d-%d: munmap %.1f us/op; run %.1f, runq %.1f, other %.1f us/op; switches %ld voluntary, %ld involuntary\n",
+	       worker_dev ? worker_dev : "?", (int)getpid(), nlive, d->cpu,
+	       cpu, ns / 1e3 / n, run / 1e3 / n, wait / 1e3 / n,
+	       (ns - run - wait) / 1e3 / n, ru.ru_nvcsw - d->ru.ru_nvcsw,
+	       ru.ru_nivcsw - d->ru.ru_nivcsw);
+	fflush(stdout);
+}
+
+/*
  * Figure 2: @probes extra one-page maps next to the live ones, each step
  * timed over the whole batch: MAP ioctl, mmap, munmap, UNMAP, in
  * microseconds per operation.  Batches, not single calls: in a PV dom0
@@ -184,6 +240,7 @@ static int do_grow(int fd, unsigned int n)
 static int do_probe(int fd, double *v)
 {
 	struct live *p = calloc(probes, sizeof(*p));
+	struct detail d;
 	unsigned int i, k, mapped = 0, mm = 0;
 	double t[5];
 	int r = 0;
@@ -205,10 +262,14 @@ static int do_probe(int fd, double *v)
 		else
 			mm++;
 	}
+	if (probe_detail)
+		detail_begin(&d);
 	t[2] = bench_now_ns();
 	for (i = 0; i < mm; i++)
 		munmap(p[i].addr, page_size);
 	t[3] = bench_now_ns();
+	if (probe_detail)
+		detail_end(&d, mm, t[3] - t[2]);
 	for (i = 0; i < mapped; i++)
 		if (unmap_ioctl(fd, p[i].off, 1) && !r)
 			r = errno;
@@ -430,6 +491,7 @@ static int serve(void *ctx, int op, unsigned int arg, double *v)
 		return ENOMEM;
 	if (ctx && fd < 0)
 		fd = open(ctx, O_RDWR | O_CLOEXEC);
+	worker_dev = ctx;
 	if (ctx && fd < 0)
 		return errno;
 	switch (op) {
@@ -491,26 +553,37 @@ static void stop(struct bench_worker *w, unsigned int n)
 
 /*
  * A figure of two workers (and figure 2's third) takes its @n rounds in
- * two halves, rounds [0, n/2) from workers started in index order, rounds
- * [n/2, n) from a fresh set started in the reverse order (half 1), so
- * that whatever makes the first-started worker slower (benchlib.h) hits
- * each side in half of the rounds.  The first half's workers are stopped
- * before the second's start: a figure's maps never coexist across halves,
- * within Xen's pins per grant as with one set.
+ * sets(n) worker sets: set k takes rounds [n k / sets, n (k + 1) / sets)
+ * from workers of its own, started in index order when k is even and in
+ * the reverse order when it is odd, so that whatever makes the
+ * first-started worker slower (benchlib.h) hits each side in half of the
+ * rounds.  A set's workers are stopped before the next set's start: a
+ * figure's maps never coexist across sets, within Xen's pin limit as with
+ * one set.  Many sets, because a worker process keeps its own speed for
+ * its whole life, up to 2.7 times another's on the same driver under TCG
+ * (docs/performance.md, figure 2): a ratio from one pair of processes is
+ * that pair's, not the drivers'.
  */
-static unsigned int half_r0(unsigned int n, unsigned int half)
+static unsigned int sets(unsigned int n)
 {
-	return half ? n / 2 : 0;
+	unsigned int k = nsets < n ? nsets : n & ~1u;
+
+	return k ? k : 1;
 }
 
-static unsigned int half_len(unsigned int n, unsigned int half)
+static unsigned int set_r0(unsigned int n, unsigned int set)
 {
-	return half ? n - n / 2 : n / 2;
+	return n * set / sets(n);
+}
+
+static unsigned int set_len(unsigned int n, unsigned int set)
+{
+	return set_r0(n, set + 1) - set_r0(n, set);
 }
 
 /*
- * bench_emit_paired() of a figure's @n rounds taken in halves, and each
- * half's ratio apart: what the order of the workers' start did.
+ * bench_emit_paired() of a figure's @n rounds taken in worker sets, and
+ * each set's ratio apart.
  */
 static void emit(const char *name, const char *unit, const double *ours,
 		 const double *baseline, unsigned int n, bool higher_better,
@@ -518,33 +591,32 @@ static void emit(const char *name, const char *unit, const double *ours,
 {
 	bench_emit_paired(name, unit, ours, baseline, n, higher_better, nval,
 			  op);
-	bench_note_split(name, ours, baseline, n, half_r0(n, 1),
-			 higher_better);
+	bench_note_sets(name, ours, baseline, n, sets(n), higher_better);
 }
 
 /*
- * The @n rounds of @nent entries of a two-worker figure in halves, entry
+ * The @n rounds of @nent entries of a two-worker figure in sets, entry
  * i being op @op with args[i], into s[i]; err[i] is an entry's first
  * errno, after which its rounds are not taken.  -1 if the workers of a
- * half did not start (start() has said so).
+ * set did not start (start() has said so).
  */
-static int rounds_in_halves(const char *fig, unsigned int n, int op,
-			    const unsigned int *args, unsigned int nent,
-			    struct bench_samples (*s)[2], int *err)
+static int rounds_in_sets(const char *fig, unsigned int n, int op,
+			  const unsigned int *args, unsigned int nent,
+			  struct bench_samples (*s)[2], int *err)
 {
 	const char *paths[2] = { ours_path, base_path };
 	struct bench_worker w[2];
 	unsigned int h, i;
 
-	for (h = 0; h < 2; h++) {
-		if (!half_len(n, h))
+	for (h = 0; h < sets(n); h++) {
+		if (!set_len(n, h))
 			continue;
-		if (start(w, paths, 2, fig, h))
+		if (start(w, paths, 2, fig, h & 1))
 			return -1;
 		for (i = 0; i < nent; i++)
 			if (!err[i])
 				err[i] = bench_worker_rounds_at(w, 2,
-						half_r0(n, h), half_len(n, h),
+						set_r0(n, h), set_len(n, h),
 						op, args[i], s[i], NULL);
 		stop(w, 2);
 	}
@@ -568,7 +640,7 @@ static void figure1(void)
 	int err[3] = { 0 };
 	char name[64];
 
-	if (rounds_in_halves("fig1", n1, W_CYCLE, sizes, 3, s, err))
+	if (rounds_in_sets("fig1", n1, W_CYCLE, sizes, 3, s, err))
 		return;
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "fig1-map-cycle-%up", sizes[i]);
@@ -589,23 +661,23 @@ static void figure1(void)
 }
 
 /*
- * Figure 2's half @h (half_r0()) of the rounds of ns[0] .. ns[@upto - 1]
+ * Figure 2's worker set @h (set_r0()): its rounds of ns[0] .. ns[@upto - 1]
  * of the @nn, into ss[i]: its workers, started afresh, grow to each N in
  * turn.  How many N were measured (the next failed with *@err, on side
  * *@who), or -1 if the workers did not start.
  */
-static int fig2_half(const unsigned int *ns, unsigned int nn,
-		     unsigned int upto, unsigned int h,
-		     struct bench_samples (*ss)[3], int *err,
-		     unsigned int *who)
+static int fig2_set(const unsigned int *ns, unsigned int nn,
+		    unsigned int upto, unsigned int h,
+		    struct bench_samples (*ss)[3], int *err,
+		    unsigned int *who)
 {
 	const char *paths[3] = { ours_path, base_path, ours_path };
 	double v[BENCH_MAX_VALUES];
 	struct bench_worker w[3];
-	unsigned int i, nw, r0 = half_r0(repeats, h), nh = half_len(repeats, h);
+	unsigned int i, nw, r0 = set_r0(repeats, h), nh = set_len(repeats, h);
 
 	*err = 0;
-	if (start(w, paths, 3, "fig2", h))
+	if (start(w, paths, 3, "fig2", h & 1))
 		return -1;
 	for (i = 0; i < upto; i++) {
 		/* Grow each by one less: the probe itself is the N-th map. */
@@ -629,9 +701,9 @@ static int fig2_half(const unsigned int *ns, unsigned int nn,
  * Figure 2: latencies next to N live one-page maps on one file.  A third
  * worker, on our device with no map but the probe's, joins the rounds of
  * the largest N: fig2-scaling-<op> compares ours there with ours at N=1
- * under the same load, paired like every other ratio.  Each half grows
- * its workers through the N values anew, so an N's entries wait for the
- * second half; an N that failed in the first is not tried in the second.
+ * under the same load, paired like every other ratio.  Each worker set
+ * grows its workers through the N values anew, so an N's entries wait for
+ * the last set; an N that failed in one set is not tried in the next.
  */
 static void figure2(const unsigned int *ns, unsigned int nn)
 {
@@ -643,10 +715,10 @@ static void figure2(const unsigned int *ns, unsigned int nn)
 	int err = 0, herr, e, m;
 
 	/* ns[done], if any, failed with err on side who. */
-	for (h = 0; h < 2 && done; h++) {
-		if (!half_len(repeats, h))
+	for (h = 0; h < sets(repeats) && done; h++) {
+		if (!set_len(repeats, h))
 			continue;
-		m = fig2_half(ns, nn, done, h, ss, &herr, &hwho);
+		m = fig2_set(ns, nn, done, h, ss, &herr, &hwho);
 		if (m < 0)
 			return;		/* start() has said why */
 		if ((unsigned int)m < done) {
@@ -746,7 +818,7 @@ static void figure7(void)
 	/* Entry i is direction d, length l, batch b: i = 6d + 3l + b. */
 	for (i = 0; i < 12; i++)
 		args[i] = COPY_ARG(batch[i % 3], len[i / 3 % 2], i / 6);
-	if (rounds_in_halves("fig7", n7, W_COPY, args, 12, s, err))
+	if (rounds_in_sets("fig7", n7, W_COPY, args, 12, s, err))
 		return;
 	for (i = 0; i < 12; i++) {
 		d = i / 6;
@@ -786,10 +858,10 @@ static void figure9(void)
 	char name[64];
 	int err = 0;
 
-	for (h = 0; h < 2 && !err; h++) {
-		if (!half_len(n9, h))
+	for (h = 0; h < sets(n9) && !err; h++) {
+		if (!set_len(n9, h))
 			continue;
-		if (start(w, paths, 2, "fig9", h))
+		if (start(w, paths, 2, "fig9", h & 1))
 			return;
 		for (who = 0; who < 2; who++) {
 			err = bench_worker_do(&w[who], W_WIN_SETUP, WIN_LIVE,
@@ -798,8 +870,8 @@ static void figure9(void)
 				break;
 		}
 		if (!err)
-			err = bench_worker_rounds_at(w, 2, half_r0(n9, h),
-						     half_len(n9, h),
+			err = bench_worker_rounds_at(w, 2, set_r0(n9, h),
+						     set_len(n9, h),
 						     W_WIN_CYCLE, 0, s, &who);
 		stop(w, 2);
 	}
@@ -889,6 +961,12 @@ int main(int argc, char **argv)
 		BENCH_LIST("scale", 'n', "LIST",
 			   "N values of figure 2 (1,64,1024,8192)", ns, &nn, 8,
 			   1, MAX_LIVE),
+		BENCH_NUM("sets", 's', "N",
+			  "worker sets of figures 1, 2, 7, 9 (even)", &nsets,
+			  2, 16),
+		BENCH_FLAG("probe-detail", 256,
+			   "figure 2: each worker prints its munmap batches' CPU time, runqueue wait and context switches",
+			   &probe_detail),
 		BENCH_STR("tag", 't', "TAG",
 			  "name results figN-TAG-... (e.g. pvh)", &tag),
 		{ NULL },
@@ -909,13 +987,19 @@ int main(int argc, char **argv)
 			  "devices in the same boot (e.g. /dev/xen/gntmap /dev/xen/gntdev),\n"
 			  "over grants of the test domain's sharer.  Figures 1, 2, 7 and 9\n"
 			  "take half their rounds with the workers started in the reverse\n"
-			  "order.  Prints TAP; each figure's JSON follows '# BENCH '.\n");
+			  "order (--sets worker sets, alternating).  Prints TAP; each\n"
+			  "figure's JSON follows '# BENCH '.\n");
 	ours_path = argv[i];
 	base_path = argv[i + 1];
 	/* The tag lands in JSON and in file names: keep it plain. */
 	if (tag && (!*tag || strlen(tag) > 16 ||
 		    tag[strspn(tag, "abcdefghijklmnopqrstuvwxyz0123456789")])) {
 		fprintf(stderr, "gntbench: bad value '%s' for --tag\n", tag);
+		return 2;
+	}
+	if (nsets % 2) {
+		fprintf(stderr, "gntbench: bad value '%u' for --sets (even)\n",
+			nsets);
 		return 2;
 	}
 	bench_set_tag(tag);
