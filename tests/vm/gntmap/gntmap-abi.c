@@ -675,6 +675,86 @@ static void t_copy_many(int fd, uint32_t ref, uint32_t seed, uint8_t *buf)
 	free(seg);
 }
 
+/*
+ * Processes sharing one open file copy at once: each call gets a batch of
+ * its own, however many run on the file, and every byte lands where its
+ * segment says.  Every tenth call ends in a segment with bad flags, which
+ * fails that call alone with EINVAL.  A child's exit status: its calls,
+ * statuses or bytes that went wrong (at most 100).
+ */
+#define COPY_PROCS 4
+#define COPY_CALLS 150
+
+static int copy_child(int fd, uint32_t ref, uint32_t seed, unsigned int id)
+{
+	struct ioctl_gntdev_grant_copy_segment seg[17];
+	struct ioctl_gntdev_grant_copy op = { .segments = seg };
+	uint8_t *buf = aligned_alloc(P, P);
+	unsigned int call, i, j, n, wrong = 0;
+	int r;
+
+	if (!buf)
+		return 1;
+	for (call = 0; call < COPY_CALLS && wrong < 100; call++) {
+		n = 1 + (call * 7 + id) % 16;
+		memset(buf, 0, P);
+		memset(seg, 0, sizeof(seg));
+		for (i = 0; i < n; i++) {
+			seg[i].source.foreign.ref = ref;
+			seg[i].source.foreign.domid = domid;
+			seg[i].source.foreign.offset = 64 * ((i + call + id) % 64);
+			seg[i].dest.virt = buf + 64 * i;
+			seg[i].len = 64;
+			seg[i].flags = GNTCOPY_source_gref;
+			seg[i].status = GNTST_general_error;
+		}
+		op.count = n;
+		if (call % 10 == 9) {
+			seg[n].flags = 0x80;
+			seg[n].len = 64;
+			op.count = n + 1;
+		}
+		r = ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op) ? -errno : 0;
+		/* What a failed call left behind differs: stock copies none. */
+		if (call % 10 == 9) {
+			wrong += r != -EINVAL;
+			continue;
+		}
+		wrong += r != 0;
+		for (i = 0; i < n; i++) {
+			wrong += seg[i].status != GNTST_okay;
+			for (j = 0; j < 64; j++)
+				wrong += buf[64 * i + j] !=
+					 testdom_pattern(seed, 0,
+						seg[i].source.foreign.offset + j);
+		}
+	}
+	free(buf);
+	return wrong > 100 ? 100 : wrong;
+}
+
+static void t_copy_concurrent(int fd, uint32_t ref, uint32_t seed)
+{
+	const char *what = "grant copy";
+	unsigned int i, started = 0, clean = 0;
+	pid_t pid[COPY_PROCS];
+	int st;
+
+	for (i = 0; i < COPY_PROCS; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0)
+			_exit(copy_child(fd, ref, seed, i));
+		started += pid[i] > 0;
+	}
+	for (i = 0; i < COPY_PROCS; i++)
+		if (pid[i] > 0 && waitpid(pid[i], &st, 0) == pid[i] &&
+		    WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			clean++;
+	T(started == COPY_PROCS && clean == COPY_PROCS,
+	  "%s: %u processes on one file, %u calls each at once: %u of them with every status and byte right",
+	  what, COPY_PROCS, COPY_CALLS, clean);
+}
+
 static void t_copy(int fd)
 {
 	const char *what = "grant copy";
@@ -749,6 +829,7 @@ static void t_copy(int fd)
 	T(r == -EFAULT, "%s: unmapped local buffer -> EFAULT (%s)", what,
 	  strerror(-r));
 	t_copy_many(fd, refs[0], seed, buf);
+	t_copy_concurrent(fd, refs[0], seed);
 	leak_check(what);
 out:
 	free(buf);
