@@ -6,7 +6,7 @@
 # tests/vm/suites/, so `make check` never runs them; run-vm.sh takes them
 # as bench/NAME.list, and dom0 gets them in /opt/gntmap/suites/bench/.
 
-BENCH_REPEATS ?= 5
+BENCH_REPEATS ?= 8
 BENCH_SCALE ?= 1,64,1024,8192
 BENCH_PROBES ?= 32
 BENCH_BUDGET_MS ?= 150

@@ -55,6 +55,17 @@ enum gntmap_page_state {
 	GNTMAP_KPENDING,
 };
 
+/*
+ * The build on the kernel's mmu_interval_notifier (gntmap_kern.ko, which
+ * make bench sets against gntmap.ko) takes names of its own, so that both
+ * load in one boot.
+ */
+#ifdef ITN_BACKEND_KERNEL
+#define GNTMAP_NAME "gntmap_kern"
+#else
+#define GNTMAP_NAME "gntmap"
+#endif
+
 struct gntmap_copy_batch;
 
 struct gntmap_file {

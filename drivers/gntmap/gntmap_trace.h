@@ -5,7 +5,11 @@
  * each fires: docs/gntmap.md, "Tracepoints".
  */
 #undef TRACE_SYSTEM
+#ifdef ITN_BACKEND_KERNEL
+#define TRACE_SYSTEM gntmap_kern	/* gntmap_kern.ko: see GNTMAP_NAME */
+#else
 #define TRACE_SYSTEM gntmap
+#endif
 
 #if !defined(_GNTMAP_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _GNTMAP_TRACE_H

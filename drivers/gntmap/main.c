@@ -88,7 +88,7 @@ static int __init gntmap_init(void)
 		return -ENODEV;
 	gntmap_path_init();
 
-	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/gntmap";
+	gntmap_miscdev.name = gntmap_dropin ? "xen/gntdev" : "xen/" GNTMAP_NAME;
 	err = misc_register(&gntmap_miscdev);
 	if (!err)
 		gntmap_who_init();

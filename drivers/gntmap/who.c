@@ -297,7 +297,7 @@ void gntmap_who_init(void)
 {
 	struct dentry *f;
 
-	gntmap_who_dir = debugfs_create_dir("gntmap", NULL);
+	gntmap_who_dir = debugfs_create_dir(GNTMAP_NAME, NULL);
 	if (IS_ERR(gntmap_who_dir)) {
 		pr_info("gntmap: no listing in debugfs (error %ld: debugfs disabled or locked down)\n",
 			PTR_ERR(gntmap_who_dir));

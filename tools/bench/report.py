@@ -30,6 +30,9 @@ TARGETS = [(r'fig1-(pvh-)?map-cycle-', 1.0), (r'fig2-scaling-', 1 / 1.5),
            (r'fig6-invalidate-miss-n100000$', 100), (r'fig7-copy-', 1.0),
            (r'fig8-qdisk-', 1.0), (r'fig9-window-', 1.0)]
 MISS_NS = 'fig6-invalidate-miss-n1000000'     # <= 200 ns
+CORE_NOTE = ('one boot: ours = gntmap on our core (itn_core.ko), '
+             'baseline = the same driver on the kernel\'s '
+             'mmu_interval_notifier (gntmap_kern.ko)')
 PVH_NOTE = ('PVH dom0 (both drivers on their auto-translated path), '
             'PV sharer domU, one boot')
 FIG8_NOTE = ('one boot: ours = qdisk domain qdb-gntmap (its QEMU on gntmap), '
@@ -89,7 +92,7 @@ def vm_entries(res):
                             % ('dropin' if not o else 'stock'))
         entries.append(e)
     # Figure 2's target: gntmap at the largest N against itself at N=1.
-    f2 = [e for e in entries if re.match(r'fig2-(?!control-|scaling-)',
+    f2 = [e for e in entries if re.match(r'fig2-(?!control-|scaling-|core-)',
                                          e['name'])
           and e.get('ours') is not None and 'op' in e]
     # gntbench pairs the largest N with a worker at N=1 in the same rounds;
@@ -297,6 +300,8 @@ def main(argv):
     for e in entries:
         if re.match(r'fig\d-pvh-', e['name']) and 'note' not in e:
             e['note'] = PVH_NOTE
+        if e['name'].startswith('fig2-core-') and 'missing' not in e:
+            e['note'] = CORE_NOTE
     entries.sort(key=lambda e: int(e['name'][3]))
 
     os.makedirs(out, exist_ok=True)
