@@ -22,14 +22,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$here/../vm/suites
 platform=$("$here/platform.sh" name "${1:?usage: plan.sh PLATFORM [SUITE...]}")
 shift
+named=$#
 if [ $# -eq 0 ]; then
 	set -- $(cd "$dir" && ls *.list 2>/dev/null | LC_ALL=C sort)
 fi
-# Checked before the pipe below, whose exit status is its last command's.
 for s in "$@"; do
 	[ -f "$dir/$(basename "$s")" ] ||
 		{ echo "plan: no suite $(basename "$s")" >&2; exit 1; }
 done
+lines=$(mktemp)
 for s in "$@"; do
 	s=$(basename "$s")
 	awk -v k="$platform" -v s="$s" -v all="${CHECK_SCOPE:-}" '
@@ -59,7 +60,22 @@ for s in "$@"; do
 					print "pvh-stock", s
 			}
 		}' "$dir/$s"
-done | awk '
+done >"$lines"
+# A suite named on the command line that this platform does not run
+# (its @platforms, @kernels none) would otherwise make an empty plan,
+# and make vm-run would succeed having run nothing.
+if [ "$named" -gt 0 ]; then
+	for s in "$@"; do
+		s=$(basename "$s")
+		awk -v s="$s" '$2 == s { f = 1 } END { exit !f }' "$lines" || {
+			echo "plan: $s does not run on $platform (see its @platforms/@kernels lines)" >&2
+			rm -f "$lines"
+			exit 1
+		}
+	done
+fi
+awk '
 	!($1 in list) { order[++n] = $1 }
 	{ list[$1] = list[$1] " " $2 }
-	END { for (i = 1; i <= n; i++) print order[i] list[order[i]] }'
+	END { for (i = 1; i <= n; i++) print order[i] list[order[i]] }' "$lines"
+rm -f "$lines"
