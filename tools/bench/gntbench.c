@@ -559,10 +559,10 @@ static void stop(struct bench_worker *w, unsigned int n)
  * first-started worker slower (benchlib.h) hits each side in half of the
  * rounds.  A set's workers are stopped before the next set's start: a
  * figure's maps never coexist across sets, within Xen's pin limit as with
- * one set.  Many sets, because a worker process keeps its own speed for
- * its whole life, up to 2.7 times another's on the same driver under TCG
+ * one set.  Many sets, because worker processes differ in speed beyond
+ * the round-to-round noise, up to 3 times on the same driver under TCG
  * (docs/performance.md, figure 2): a ratio from one pair of processes is
- * that pair's, not the drivers'.
+ * partly that pair's, not the drivers'.
  */
 static unsigned int sets(unsigned int n)
 {
