@@ -386,6 +386,12 @@ void bench_emit_paired(const char *name, const char *unit,
 	fflush(stdout);
 }
 
+unsigned int bench_set_r0(unsigned int rounds, unsigned int set,
+			  unsigned int nsets)
+{
+	return rounds * set / nsets;
+}
+
 void bench_note_sets(const char *name, const double *ours,
 		     const double *baseline, unsigned int rounds,
 		     unsigned int nsets, bool higher_better)
@@ -401,8 +407,8 @@ void bench_note_sets(const char *name, const double *ours,
 	name = tagged(name, buf, sizeof(buf));
 	printf("# %s: ratio by worker set", name);
 	for (k = 0; k < nsets; k++) {
-		r0 = rounds * k / nsets;
-		r1 = rounds * (k + 1) / nsets;
+		r0 = bench_set_r0(rounds, k, nsets);
+		r1 = bench_set_r0(rounds, k + 1, nsets);
 		if (r1 > r0)
 			printf("%s %.4f (rounds %u-%u)", k ? "," : "",
 			       bench_median(r + r0, r1 - r0), r0, r1 - 1);

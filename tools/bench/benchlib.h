@@ -139,10 +139,14 @@ void bench_emit_paired(const char *name, const char *unit,
 		       unsigned int rounds, bool higher_better, long n,
 		       const char *op);
 
+/* The first of @rounds rounds that worker set @set of @nsets takes. */
+unsigned int bench_set_r0(unsigned int rounds, unsigned int set,
+			  unsigned int nsets);
+
 /*
  * A "#" line: the ratio of @name's entry (bench_emit_paired()) over the
  * rounds of each of its @nsets worker sets apart, set k having rounds
- * [rounds k / nsets, rounds (k + 1) / nsets).  When the sets start their
+ * [bench_set_r0(k), bench_set_r0(k + 1)).  When the sets start their
  * workers in alternating orders, a fixed effect of the order, which the
  * entry's ratio cancels, parts even and odd sets by its factor squared;
  * an effect of one set of processes shows in that set alone.

@@ -573,7 +573,7 @@ static unsigned int sets(unsigned int n)
 
 static unsigned int set_r0(unsigned int n, unsigned int set)
 {
-	return n * set / sets(n);
+	return bench_set_r0(n, set, sets(n));
 }
 
 static unsigned int set_len(unsigned int n, unsigned int set)
