@@ -222,7 +222,16 @@ static void itn_inv_end(struct itn_registry *reg)
 	itn_apply_deferred(reg);
 	spin_unlock(&reg->lock);
 
-	wake_up_all(&reg->wq);
+	/*
+	 * Nearly every end finds nobody waiting (a sleeper is a fault or
+	 * a remove that met this very invalidation), and an empty
+	 * wake_up_all() still takes the queue's lock with interrupts off:
+	 * a cost on every munmap of a subscribed range.  wq_has_sleeper()'s
+	 * barrier pairs with the one wait_event() sets before it rechecks
+	 * the sequence, so a sleeper either sees it move or is seen here.
+	 */
+	if (wq_has_sleeper(&reg->wq))
+		wake_up_all(&reg->wq);
 }
 
 static int itn_invalidate_range_start(struct mmu_notifier *mn,

@@ -97,16 +97,21 @@ void mutex_destroy(struct mutex *l);
 typedef struct {
 	pthread_mutex_t m;
 	pthread_cond_t c;
+	int sleepers;		/* waiters past their first check */
 } wait_queue_head_t;
 
 void init_waitqueue_head(wait_queue_head_t *wq);
 void wake_up_all(wait_queue_head_t *wq);
+bool wq_has_sleeper(wait_queue_head_t *wq);
 /* Called with wq->m held, just before a waiter blocks (test hook). */
 void sim_will_sleep(wait_queue_head_t *wq);
 
 /*
  * The condition is rechecked under wq.m, and wake_up_all() broadcasts under
- * it, so a wake-up between check and sleep cannot be lost.
+ * it, so a wake-up between check and sleep cannot be lost.  A waiter counts
+ * itself in sleepers, with a full barrier, before that recheck, as the
+ * kernel's wait_event() queues itself and sets its state: a waker that
+ * skips an empty queue (wq_has_sleeper()) is tested against that order.
  */
 #define wait_event(wq, cond)						\
 	do {								\
@@ -114,10 +119,12 @@ void sim_will_sleep(wait_queue_head_t *wq);
 		if (cond)						\
 			break;						\
 		pthread_mutex_lock(&(wq).m);				\
+		__atomic_add_fetch(&(wq).sleepers, 1, __ATOMIC_SEQ_CST);	\
 		while (!(cond)) {					\
 			sim_will_sleep(&(wq));				\
 			pthread_cond_wait(&(wq).c, &(wq).m);		\
 		}							\
+		__atomic_sub_fetch(&(wq).sleepers, 1, __ATOMIC_SEQ_CST);	\
 		pthread_mutex_unlock(&(wq).m);				\
 	} while (0)
 

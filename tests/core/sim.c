@@ -133,6 +133,14 @@ void init_waitqueue_head(wait_queue_head_t *wq)
 {
 	pthread_mutex_init(&wq->m, NULL);
 	pthread_cond_init(&wq->c, NULL);
+	wq->sleepers = 0;
+}
+
+/* The kernel's: a full barrier, then whether anyone is queued. */
+bool wq_has_sleeper(wait_queue_head_t *wq)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&wq->sleepers, __ATOMIC_SEQ_CST) != 0;
 }
 
 void wake_up_all(wait_queue_head_t *wq)
