@@ -4,22 +4,27 @@
  * /sys/class/misc/xen!gntmap/ (or xen!gntdev/ in drop-in mode).  One
  * value per file; the meaning of each is in docs/gntmap.md.
  */
-#include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/percpu.h>
 #include <linux/sysfs.h>
 
 #include "gntmap.h"
 
-static atomic_long_t gntmap_counters[GNTMAP_NR_COUNTERS];
+DEFINE_PER_CPU(long [GNTMAP_NR_COUNTERS], gntmap_counters);
 
-void gntmap_count(enum gntmap_counter c, long delta)
-{
-	atomic_long_add(delta, &gntmap_counters[c]);
-}
-
+/*
+ * A gauge's share on one CPU may be negative (a map made on one CPU and
+ * freed on another); the sum is exact whenever nothing is in flight, and
+ * a read never waits for a writer.
+ */
 long gntmap_counter_read(enum gntmap_counter c)
 {
-	return atomic_long_read(&gntmap_counters[c]);
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(gntmap_counters, cpu)[c];
+	return sum;
 }
 
 #define GNTMAP_COUNTER_ATTR(_name, _counter)				\

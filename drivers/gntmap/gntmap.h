@@ -36,9 +36,11 @@
 #ifndef _GNTMAP_H
 #define _GNTMAP_H
 
+#include <linux/indirect_call_wrapper.h>
 #include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -190,6 +192,29 @@ extern const struct gntmap_path_ops *gntmap_path;
 extern const struct gntmap_path_ops gntmap_pv_path;
 extern const struct gntmap_path_ops gntmap_xlat_path;
 void gntmap_path_init(void);
+void gntmap_pv_unmap_user(struct gntmap_map *map, unsigned int first,
+			  unsigned int end);
+void gntmap_pv_close(struct gntmap_map *map);
+void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
+			    unsigned int end);
+void gntmap_xlat_close(struct gntmap_map *map);
+
+/*
+ * The two path ops every munmap calls, as direct calls: with retpolines
+ * an indirect call costs a munmap more than either PV op does.
+ */
+static inline void gntmap_path_unmap_user(struct gntmap_map *map,
+					  unsigned int first, unsigned int end)
+{
+	INDIRECT_CALL_2(gntmap_path->unmap_user, gntmap_pv_unmap_user,
+			gntmap_xlat_unmap_user, map, first, end);
+}
+
+static inline void gntmap_path_close(struct gntmap_map *map)
+{
+	INDIRECT_CALL_2(gntmap_path->close, gntmap_pv_close,
+			gntmap_xlat_close, map);
+}
 
 /* vma.c */
 int gntmap_mmap(struct file *file, struct vm_area_struct *vma);
@@ -226,7 +251,18 @@ enum gntmap_counter {
 	GNTMAP_NR_COUNTERS
 };
 
-void gntmap_count(enum gntmap_counter c, long delta);
+/*
+ * Per CPU, so that the munmap and unmap paths of backends on different
+ * CPUs never share a cache line for their statistics; this_cpu_add() is
+ * safe from any context, the unmap done callback's included.
+ */
+DECLARE_PER_CPU(long [GNTMAP_NR_COUNTERS], gntmap_counters);
+
+static inline void gntmap_count(enum gntmap_counter c, long delta)
+{
+	this_cpu_add(gntmap_counters[c], delta);
+}
+
 long gntmap_counter_read(enum gntmap_counter c);
 extern const struct attribute_group *gntmap_attr_groups[];
 

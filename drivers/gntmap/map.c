@@ -236,7 +236,7 @@ static void gntmap_unmap_run(struct gntmap_map *map, unsigned int first,
 
 	gntmap_notify_clear_byte(map, first, end);
 
-	gntmap_path->unmap_user(map, first, end);
+	gntmap_path_unmap_user(map, first, end);
 	for (i = first; i < end; i++) {
 		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
 		map->kunmap_ops[i].status = GNTST_general_error;
@@ -295,7 +295,7 @@ void gntmap_unmap_user_range(struct gntmap_map *map, unsigned int first,
 			     unsigned int end)
 {
 	lockdep_assert_held(&map->lock);
-	gntmap_path->unmap_user(map, first, end);
+	gntmap_path_unmap_user(map, first, end);
 }
 
 /*

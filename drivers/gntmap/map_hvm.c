@@ -53,7 +53,7 @@ static int gntmap_xlat_check_grants(struct gntmap_map *map)
  * still in use (pinned) simply goes back to the workqueue.  Called
  * without map->lock, by a caller that holds a reference on the map.
  */
-static void gntmap_xlat_close(struct gntmap_map *map)
+void gntmap_xlat_close(struct gntmap_map *map)
 {
 	struct gntab_unmap_queue_data *run;
 	unsigned int i;
@@ -97,8 +97,8 @@ static int gntmap_xlat_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
  * No user PTE was handed to Xen: there is no user half to unmap.  The mm
  * zaps the PTEs itself, which only drops their references on our pages.
  */
-static void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
-				   unsigned int end)
+void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
+			    unsigned int end)
 {
 }
 

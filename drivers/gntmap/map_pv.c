@@ -59,7 +59,7 @@ static bool gntmap_pv_has_user(struct gntmap_map *map, unsigned int i)
 }
 
 /* The user PTEs of [first, end), one hypercall per run of them. */
-static void gntmap_pv_unmap_user(struct gntmap_map *map, unsigned int first,
+void gntmap_pv_unmap_user(struct gntmap_map *map, unsigned int first,
 				 unsigned int end)
 {
 	unsigned int i = first, run;
@@ -115,7 +115,7 @@ static int gntmap_pv_map_user(struct gntmap_map *map,
 }
 
 /* The kernel halves were handed to the async unmap; nothing to add. */
-static void gntmap_pv_close(struct gntmap_map *map)
+void gntmap_pv_close(struct gntmap_map *map)
 {
 }
 

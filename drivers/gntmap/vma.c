@@ -90,7 +90,7 @@ static void gntmap_vma_close(struct vm_area_struct *vma)
 		gntmap_unmap_range(map, 0, map->count);
 	mutex_unlock(&map->lock);
 
-	gntmap_path->close(map);
+	gntmap_path_close(map);
 	gntmap_map_put(map);
 }
 
