@@ -64,7 +64,8 @@ BENCH_INSTALLED = $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)) \
 
 VM_DOM0_DEPS += $(BENCH_INSTALLED)
 
-.PHONY: bench bench-vm bench-stage bench-host bench-report bench-progs bench-env-force
+.PHONY: bench bench-vm bench-stage bench-host bench-report bench-progs bench-env-force \
+	bench-pool bench-pool-check
 
 bench-progs: $(BENCH_INSTALLED)
 
@@ -178,6 +179,21 @@ bench-report:
 	@mkdir -p $(BENCH_OUT)
 	@tools/bench/report.py $(if $(BENCH_FRESH),,--merge $(BENCH_OUT)/results.json) \
 		$(BENCH_RESULTS) $(BENCH_OUT)
+
+# Several boots pooled (tools/bench/pool.py): BENCH_POOL names each boot's
+# TAP file (or a directory of them), BENCH_POOL_ARGS picks the entries,
+# e.g. --match '^fig2-munmap-n' --group all-N=^fig2-munmap-n.
+bench-pool:
+	@test -n "$(BENCH_POOL)" || \
+		{ echo "bench-pool: set BENCH_POOL to the boots' TAP files" >&2; exit 2; }
+	@tools/bench/pool.py $(BENCH_POOL_ARGS) $(BENCH_POOL)
+
+check-host: bench-pool-check
+bench-pool-check:
+	@mkdir -p $(RESULTS)
+	@echo host-bench-pool >> $(RESULTS)/expected-stages
+	@echo "  TEST    host-bench-pool"
+	-@tests/bench-pool.sh > $(RESULTS)/host-bench-pool.tap
 
 # The VM part may fail (a figure's driver missing, a crash); the report
 # still shows what was measured and names what is missing.
