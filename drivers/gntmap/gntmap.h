@@ -200,8 +200,8 @@ void gntmap_xlat_unmap_user(struct gntmap_map *map, unsigned int first,
 void gntmap_xlat_close(struct gntmap_map *map);
 
 /*
- * The two path ops every munmap calls, as direct calls: with retpolines
- * an indirect call costs a munmap more than either PV op does.
+ * The two path ops every munmap calls, as direct calls: on a retpoline
+ * kernel each indirect call goes through a thunk, and PV's close is empty.
  */
 static inline void gntmap_path_unmap_user(struct gntmap_map *map,
 					  unsigned int first, unsigned int end)
