@@ -170,6 +170,12 @@ void gntmap_drain(void);
 struct gntmap_path_ops {
 	/* MAP_GRANT_REF: refuse grants this path cannot map, before mmap. */
 	int (*check_grants)(struct gntmap_map *map);
+	/*
+	 * apply_to_page_range() callback of mmap's one walk of the range,
+	 * which allocates the page tables outside map->lock (data: the map):
+	 * whatever the path needs of each PTE it takes here.
+	 */
+	pte_fn_t prepare_pte;
 	/* mmap: map every grant into @vma; map->lock held, sub inserted. */
 	int (*mmap)(struct gntmap_map *map, struct vm_area_struct *vma);
 	/*

@@ -77,6 +77,15 @@ void gntmap_xlat_close(struct gntmap_map *map)
 }
 
 /*
+ * mmap's walk: the page tables are all this path wants of it, so that
+ * vm_map_pages_zero() under map->lock finds them in place.
+ */
+static int gntmap_xlat_prepare_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
+/*
  * mmap on the auto-translated path: map the grants, then insert the pages.
  * Called with map->lock held and the subscription inserted; on error the
  * caller unmaps whatever was mapped (the async unmap waits for any page
@@ -118,6 +127,7 @@ static int gntmap_xlat_map_user(struct gntmap_map *map,
 
 const struct gntmap_path_ops gntmap_xlat_path = {
 	.check_grants = gntmap_xlat_check_grants,
+	.prepare_pte = gntmap_xlat_prepare_pte,
 	.mmap = gntmap_xlat_mmap,
 	.unmap_user = gntmap_xlat_unmap_user,
 	.map_user = gntmap_xlat_map_user,

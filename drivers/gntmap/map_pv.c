@@ -23,6 +23,12 @@ static int gntmap_pv_check_grants(struct gntmap_map *map)
  * user PTE.  _GNTMAP_guest_avail0 makes Xen set the PTE's software bit
  * that Linux reads as pte_special, so the mm never treats the foreign
  * frame as one of its own pages.
+ *
+ * As the path's prepare_pte it runs in mmap's walk that allocates the
+ * tables, so the range is walked once, outside map->lock.  That is safe:
+ * gntmap_claim() made the map this mmap's alone, and no callback reaches
+ * a page before it is mapped.  If the walk or mmap fails the ops are
+ * never used, since every page is still UNMAPPED.
  */
 static int gntmap_find_pte(pte_t *pte, unsigned long addr, void *data)
 {
@@ -41,15 +47,9 @@ static int gntmap_find_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
+/* map_ops[] holds the user PTEs already (gntmap_find_pte()). */
 static int gntmap_pv_mmap(struct gntmap_map *map, struct vm_area_struct *vma)
 {
-	int err;
-
-	err = apply_to_page_range(vma->vm_mm, vma->vm_start,
-				  vma->vm_end - vma->vm_start,
-				  gntmap_find_pte, map);
-	if (err)
-		return err;
 	return gntmap_map_grants(map, true);
 }
 
@@ -121,6 +121,7 @@ void gntmap_pv_close(struct gntmap_map *map)
 
 const struct gntmap_path_ops gntmap_pv_path = {
 	.check_grants = gntmap_pv_check_grants,
+	.prepare_pte = gntmap_find_pte,
 	.mmap = gntmap_pv_mmap,
 	.unmap_user = gntmap_pv_unmap_user,
 	.map_user = gntmap_pv_map_user,

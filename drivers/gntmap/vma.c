@@ -243,12 +243,6 @@ static const struct vm_operations_struct gntmap_vm_ops = {
 #endif
 };
 
-/* apply_to_page_range() callback: the tables are all we want. */
-static int gntmap_pte_none(pte_t *pte, unsigned long addr, void *data)
-{
-	return 0;
-}
-
 static struct gntmap_map *gntmap_claim(struct gntmap_file *priv,
 				       unsigned long index,
 				       unsigned long count)
@@ -296,9 +290,10 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 	 * invalidate callback takes: reclaim may invalidate (lockdep ties
 	 * every such allocation to invalidate_range_start).  That is the
 	 * mm's first subscription (the registry, the mmu_notifier) and the
-	 * page tables of the range, which the path's mmap then finds in
-	 * place.  Until the pages are mapped a callback has nothing to do,
-	 * and the mmap write lock keeps munmap and the OOM reaper out.
+	 * page tables of the range, allocated by the one walk in which the
+	 * path also takes what it needs of each PTE.  Until the pages are
+	 * mapped a callback has nothing to do, and the mmap write lock keeps
+	 * munmap and the OOM reaper out.
 	 */
 	err = itn_sub_insert_locked(&map->sub, vma->vm_mm, vma->vm_start, len,
 				    &gntmap_sub_ops);
@@ -307,7 +302,7 @@ int gntmap_mmap(struct file *file, struct vm_area_struct *vma)
 		return err;
 	}
 	err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
-				  gntmap_pte_none, NULL);
+				  gntmap_path->prepare_pte, map);
 	mutex_lock(&map->lock);
 	map->sub_live = true;
 	if (!err)
